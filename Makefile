@@ -1,0 +1,24 @@
+# Two commands do all the set-up on a fresh machine: `make run` (the main job) and `make test` (the tests).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# This machine's disk holds these wheels; pip takes them without downloading.
+TORCH ?= torch==2.14.1 torchvision==0.29.1
+ARGS ?=
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# One CIFAR-10 epoch of the published protocol with its evaluation (about 5 minutes on 2 CPU cores).
+run: $(VENV)/.installed
+	$(PY) sims/run_night.py epochs=1 $(ARGS)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q $(ARGS)
+
+.PHONY: install run test

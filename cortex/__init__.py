@@ -1,0 +1,7 @@
+"""The cortical hierarchy: areas with feedforward (E) and feedback (G) pathways, and the occlusion perturbation."""
+from cortex.area import CorticalArea
+from cortex.config import CortexConfig
+from cortex.cortex import Cortex, Encoding
+from cortex.occlusion import occlude, occlusion_masks, random_occlusion
+
+__all__ = ["CorticalArea", "Cortex", "CortexConfig", "Encoding", "occlude", "occlusion_masks", "random_occlusion"]

@@ -1,0 +1,21 @@
+from dataclasses import dataclass, field
+
+
+@dataclass
+class LevelsConfig:
+    ach: float
+    na: float
+
+
+@dataclass
+class NeuromodConfig:
+    """ACh and NA per state (fractions of the waking level) and the thresholds above which a modulator "acts".
+
+    Defaults follow the paper (its Figure 7): Wake high ACh and NA, NREM both reduced, REM high ACh with NA near zero.
+    """
+
+    wake: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=1.0, na=1.0))
+    nrem: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=0.2, na=0.2))
+    rem: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=1.0, na=0.0))
+    ach_threshold: float = 0.5
+    na_threshold: float = 0.5

@@ -1,0 +1,45 @@
+"""A brain: one simulated animal's cortex, hippocampus and plasticity (optimizer) state."""
+from dataclasses import dataclass
+
+import torch
+
+from cortex import Cortex, CortexConfig
+from hippocampus import Hippocampus
+from sims.config import OptimConfig
+
+
+@dataclass
+class Brain:
+    cortex: Cortex
+    hippocampus: Hippocampus
+    encoder_optimizer: torch.optim.Adam  # E: feedforward weights and discriminator head
+    generator_optimizer: torch.optim.Adam  # G: feedback weights
+
+    @classmethod
+    def build(cls, cortex_cfg: CortexConfig, optim: OptimConfig, capacity: int, seed: int, device: torch.device) -> "Brain":
+        """Weights are drawn on the CPU from `seed`, so a brain starts the same on every device."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            cortex = Cortex(cortex_cfg)
+        cortex.to(device)
+        adam = lambda params: torch.optim.Adam(params, lr=optim.lr, betas=(optim.beta1, optim.beta2))
+        return cls(
+            cortex=cortex,
+            hippocampus=Hippocampus(capacity, cortex_cfg.latent_dim, device),
+            encoder_optimizer=adam(cortex.encoder_parameters()),
+            generator_optimizer=adam(cortex.generator_parameters()),
+        )
+
+    def state_dict(self) -> dict:
+        return {
+            "cortex": self.cortex.state_dict(),
+            "hippocampus": self.hippocampus.state_dict(),
+            "encoder_optimizer": self.encoder_optimizer.state_dict(),
+            "generator_optimizer": self.generator_optimizer.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.cortex.load_state_dict(state["cortex"])
+        self.hippocampus.load_state_dict(state["hippocampus"])
+        self.encoder_optimizer.load_state_dict(state["encoder_optimizer"])
+        self.generator_optimizer.load_state_dict(state["generator_optimizer"])

@@ -1,0 +1,48 @@
+"""The epoch-end evaluation hook: linear separability of z and dreams of fixed probe memories.
+
+Uses its own random generators, so evaluating (or not) never changes the course of training.
+"""
+import numpy as np
+import torch
+from torch import Tensor
+
+from analysis import encode_dataset, linear_readout
+from cortex import Cortex
+from hippocampus import STRATEGIES, HippocampusConfig
+from sims.config import EvalConfig
+from sims.world import World
+from sims.world.world import to_activity
+
+
+def latent_code(cortex: Cortex):
+    return lambda x: cortex.latent(cortex.trunk(x)[-1])
+
+
+@torch.no_grad()
+def dreams(cortex: Cortex, probes: Tensor, hc: HippocampusConfig, seed: int) -> dict[str, np.ndarray]:
+    """NREM dream G(z) of each probe; REM dream of each probe recombined with the next one and fixed noise."""
+    z = latent_code(cortex)(probes)
+    noise_gen = torch.Generator(device=z.device).manual_seed(seed)
+    noise = torch.randn(z.shape, generator=noise_gen, device=z.device)
+    seeds = STRATEGIES[hc.recombination](z, z.roll(-1, 0), noise, hc)
+    return {"dream_nrem": cortex.generate(z).cpu().numpy(), "dream_rem": cortex.generate(seeds).cpu().numpy()}
+
+
+def probe_images(world: World, n: int) -> Tensor:
+    return to_activity(world.test_x[:n])
+
+
+@torch.no_grad()
+def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfig, seed: int, epoch: int) -> dict:
+    generator = torch.Generator(device=world.train_x.device).manual_seed(1_000_003 * seed + epoch)
+    encode = latent_code(cortex)
+    train_z, test_z = encode_dataset(encode, world.train_x), encode_dataset(encode, world.test_x)
+    classes = int(max(world.train_y.max(), world.test_y.max())) + 1
+    readout = linear_readout(train_z, world.train_y, classes=classes, epochs=cfg.readout_epochs, lr=cfg.readout_lr,
+                             batch=cfg.readout_batch, generator=generator)
+    exact = world.test_exact
+    figures = {
+        "readout_accuracy": readout.accuracy(test_z, world.test_y).item(),
+        "readout_accuracy_exact": readout.accuracy(test_z[exact], world.test_y[exact]).item() if exact.any() else np.nan,
+    }
+    return figures | dreams(cortex, probe_images(world, cfg.probes), hc, seed)

@@ -1,0 +1,29 @@
+"""Wake: the world drives V1; E and G learn to reconstruct it; the discriminator learns "external"."""
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from neuromod import Plasticity
+from sims.brain import Brain
+from sims.config import WakePhase
+from sims.phases.learning import discriminator_loss, kl_divergence, learn
+
+
+def wake_step(brain: Brain, x: Tensor, plasticity: Plasticity, cfg: WakePhase,
+              generator: torch.Generator) -> tuple[dict[str, Tensor], Tensor]:
+    """x: (batch, 3, 32, 32). Returns the step's figures and the episode z (batch, latent_dim), detached."""
+    cortex = brain.cortex
+    enc = cortex.encode(x)
+    z_to_g = enc.z
+    if cfg.latent_noise_std > 0:
+        z_to_g = z_to_g + cfg.latent_noise_std * torch.randn(enc.z.shape, generator=generator, device=x.device)
+    reconstruction = F.mse_loss(cortex.generate(z_to_g), x)
+    kl = kl_divergence(enc.z)
+    loss = cfg.weight * reconstruction + kl
+    figures = {"loss_reconstruction": reconstruction, "loss_kl": kl, "discriminator_output": enc.d.mean()}
+    if plasticity.discriminator_gate:
+        real = discriminator_loss(enc.d_logit, plasticity.discriminator_target)
+        loss = loss + real
+        figures["loss_discriminator"] = real
+    learn(brain, loss, plasticity)
+    return {k: v.detach() for k, v in figures.items()}, enc.z.detach()

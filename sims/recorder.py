@@ -1,0 +1,121 @@
+"""The recorder: collects each step's figures on the device, keeps the history on the host, writes `activity.nc`.
+
+Per-step device figures go into a preallocated (steps of the epoch, variables) buffer with one indexed copy per step;
+the buffer reaches the host at epoch end (or when progress asks for recent losses), never per step.
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import xarray as xr
+from torch import Tensor
+
+from sims.activity import (COORDINATES, DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES,
+                           PROBE_VARIABLES, Variable)
+from sims.schedule import DayPlan
+
+DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
+
+
+def _attrs(var: Variable) -> dict:
+    return {"units": var.units, "long_name": var.long_name}
+
+
+class Recorder:
+    def __init__(self, plan: DayPlan, days_per_epoch: int, device: torch.device, attrs: dict, scenario: str, seed: int):
+        self.plan, self.days_per_epoch, self.device = plan, days_per_epoch, device
+        self.attrs, self.scenario, self.seed = attrs, scenario, seed
+        self.steps: list[np.ndarray] = []  # per finished epoch: (steps, device variables) float32
+        self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
+        self.probe_image: np.ndarray | None = None
+        self._columns: dict[tuple[str, ...], Tensor] = {}
+        self.buffer = torch.empty(0)
+
+    # --- the hot loop -------------------------------------------------------------------------------------------
+    def begin_epoch(self) -> None:
+        rows = self.days_per_epoch * len(self.plan.states)
+        self.buffer = torch.full((rows, len(DEVICE_NAMES)), float("nan"), device=self.device)
+
+    def log_step(self, row: int, figures: dict[str, Tensor]) -> None:
+        if not figures:
+            return
+        names = tuple(figures)
+        if names not in self._columns:
+            self._columns[names] = torch.tensor([DEVICE_NAMES.index(n) for n in names], device=self.device)
+        self.buffer[row, self._columns[names]] = torch.stack(list(figures.values()))
+
+    def recent(self, upto: int, window: int) -> dict[str, float]:
+        """Mean of each figure over the last `window` rows before `upto` (one host synchronisation)."""
+        block = self.buffer[max(0, upto - window) : upto].nanmean(0).cpu().numpy()
+        return {name: float(v) for name, v in zip(DEVICE_NAMES, block) if np.isfinite(v)}
+
+    # --- epoch ends -----------------------------------------------------------------------------------------------
+    def end_epoch(self, epoch: int, figures: dict[str, np.ndarray | float]) -> None:
+        self.steps.append(self.buffer.cpu().numpy())
+        self.epochs[epoch] = {k: np.asarray(v, dtype=np.float32) for k, v in figures.items()}
+
+    def set_probes(self, images: np.ndarray) -> None:
+        self.probe_image = images.astype(np.float32)
+
+    # --- the file -------------------------------------------------------------------------------------------------
+    def dataset(self) -> xr.Dataset:
+        n_epochs = len(self.steps)
+        values = np.concatenate(self.steps) if self.steps else np.zeros((0, len(DEVICE_NAMES)), np.float32)
+        n = len(values)
+        per_day = len(self.plan.states)
+        position = np.arange(n) % per_day  # position of each step within its day's plan
+        day = np.arange(n) // per_day
+        data = {v.name: (v.dims, values[None, :, i], _attrs(v)) for i, v in enumerate(DEVICE_STEP_VARIABLES)}
+        host = self.plan.host_figures()  # name -> (steps per day,)
+        for v in HOST_STEP_VARIABLES:
+            data[v.name] = (v.dims, host[v.name][position][None].astype(np.float32), _attrs(v))
+        epochs = list(range(1, n_epochs + 1))
+        for v in EPOCH_VARIABLES + DREAM_VARIABLES:
+            stacked = np.stack([self._epoch_value(e, v) for e in epochs]) if epochs else np.zeros(0, np.float32)
+            data[v.name] = (v.dims, stacked[None], _attrs(v))
+        if self.probe_image is not None:
+            data[PROBE_VARIABLES[0].name] = (PROBE_VARIABLES[0].dims, self.probe_image[None], _attrs(PROBE_VARIABLES[0]))
+        if not epochs:
+            data = {k: v for k, v in data.items() if "epoch" not in v[0]}
+        coords = {
+            "brain": ("brain", [0], {"long_name": "simulated brain index"}),
+            "scenario": ("brain", [self.scenario], {"long_name": "scenario the brain lived"}),
+            "seed": ("brain", [self.seed], {"long_name": "random seed of the brain"}),
+            "step": ("step", np.arange(n), {"long_name": "step (one mini-batch update in one state) since the run began"}),
+            "step_epoch": ("step", 1 + day // self.days_per_epoch, {"units": "1", "long_name": COORDINATES["epoch"][2]}),
+            "day": ("step", day, {"units": "1", "long_name": COORDINATES["day"][2]}),
+            "state": ("step", np.array(self.plan.state_names, dtype=object)[position].astype(str),
+                      {"long_name": COORDINATES["state"][2]}),
+            "epoch": ("epoch", np.array(epochs, dtype=np.int64), {"units": "1", "long_name": "training epoch (1-based)"}),
+        }
+        return xr.Dataset(data, coords=coords, attrs=self.attrs)
+
+    def _epoch_value(self, epoch: int, var: Variable) -> np.ndarray:
+        value = self.epochs[epoch].get(var.name)
+        if value is not None:
+            return value
+        shape = () if var in EPOCH_VARIABLES else (0 if self.probe_image is None else len(self.probe_image), 3, 32, 32)
+        return np.full(shape, np.nan, np.float32)
+
+    def write(self, path: Path) -> None:
+        """Write atomically: a reader sees the old file or the new one, never half of one."""
+        tmp = path.with_name(path.name + ".tmp")
+        self.dataset().to_netcdf(tmp, engine="netcdf4")
+        os.replace(tmp, path)
+
+    # --- checkpoints ----------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "steps": [torch.from_numpy(s) for s in self.steps],
+            "epochs": {str(e): {k: torch.from_numpy(np.atleast_1d(v)) for k, v in f.items()} for e, f in self.epochs.items()},
+            "probe_image": None if self.probe_image is None else torch.from_numpy(self.probe_image),
+            "buffer": self.buffer.cpu(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps = [s.numpy() for s in state["steps"]]
+        self.epochs = {int(e): {k: v.numpy().reshape(v.shape if v.numel() > 1 else ()) for k, v in f.items()}
+                       for e, f in state["epochs"].items()}
+        self.probe_image = None if state["probe_image"] is None else state["probe_image"].numpy()
+        self.buffer = state["buffer"].to(self.device)

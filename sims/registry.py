@@ -1,0 +1,21 @@
+"""Hydra wiring: the structured schema in the ConfigStore, and composition outside a Hydra app (tests, benchmarks)."""
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+from sims.config import PadConfig
+
+CONF_DIR = Path(__file__).resolve().parent / "conf"
+
+
+def register_configs() -> None:
+    ConfigStore.instance().store(name="pad_schema", node=PadConfig)
+
+
+def compose_config(overrides: list[str] = ()) -> DictConfig:
+    """The configuration `python sims/run_night.py OVERRIDES...` would run with (without Hydra's own `hydra` node)."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+        return compose(config_name="config", overrides=list(overrides))

@@ -1,0 +1,36 @@
+"""The dataset on the device as uint8, and batches drawn there."""
+import numpy as np
+import torch
+from torch import Tensor
+
+from sims.world.sources import Arrays
+
+
+def to_activity(images: Tensor) -> Tensor:
+    """uint8 images -> low-level activity in [-1, 1] (ToTensor then Normalize(0.5, 0.5))."""
+    return images.to(torch.float32) / 127.5 - 1.0
+
+
+class World:
+    def __init__(self, arrays: Arrays, device: torch.device, batch_size: int):
+        as_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
+        self.train_x, self.train_y = as_tensor(arrays.train_x), as_tensor(arrays.train_y)  # (n, 3, 32, 32) uint8, (n,)
+        self.test_x, self.test_y = as_tensor(arrays.test_x), as_tensor(arrays.test_y)
+        self.test_exact = as_tensor(arrays.test_exact)
+        self.source = arrays.source
+        self.batch_size = batch_size
+        if len(self.train_y) < batch_size:
+            raise ValueError(f"{len(self.train_y)} training images are fewer than one batch of {batch_size}")
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return len(self.train_y) // self.batch_size  # drop_last
+
+    def shuffle(self, generator: torch.Generator) -> Tensor:
+        """A fresh order of the training set for one epoch."""
+        return torch.randperm(len(self.train_y), generator=generator, device=self.train_y.device)
+
+    def batch(self, order: Tensor, index: int) -> Tensor:
+        """Batch `index` of an epoch's order, as low-level activity (batch, 3, 32, 32)."""
+        rows = order[index * self.batch_size : (index + 1) * self.batch_size]
+        return to_activity(self.train_x[rows])
