@@ -13,7 +13,7 @@ def to_activity(images: Tensor) -> Tensor:
 
 class World:
     def __init__(self, arrays: Arrays, device: torch.device, batch_size: int):
-        as_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)
+        as_tensor = lambda a: torch.from_numpy(np.array(a, order="C")).to(device)  # a copy: sources may be read-only
         self.train_x, self.train_y = as_tensor(arrays.train_x), as_tensor(arrays.train_y)  # (n, 3, 32, 32) uint8, (n,)
         self.test_x, self.test_y = as_tensor(arrays.test_x), as_tensor(arrays.test_y)
         self.test_exact = as_tensor(arrays.test_exact)

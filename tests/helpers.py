@@ -1,0 +1,11 @@
+"""Small configurations shared by the tests: a tiny cortex and data set so a step takes milliseconds on CPU."""
+from sims.registry import compose_config
+
+TINY = [
+    "data=shapes", "data.train_size=640", "data.test_size=200", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
+    "eval.readout_epochs=2", "eval.probes=4", "progress=false", "device=cpu",
+]
+
+
+def tiny_config(*overrides: str):
+    return compose_config(TINY + list(overrides))

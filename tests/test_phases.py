@@ -1,0 +1,113 @@
+"""Each phase step changes exactly the pathways its plasticity allows, in the direction the paper prescribes."""
+import copy
+
+import torch
+
+from cortex import CortexConfig
+from neuromod import BrainState, NeuromodController
+from sims.brain import Brain
+from sims.config import NremPhase, OptimConfig, RemPhase, WakePhase
+from sims.phases import nrem_step, rem_step, wake_step
+from sims.phases.learning import discriminator_loss
+
+CONTROLLER = NeuromodController()
+WAKE, NREM, REM = (CONTROLLER.plasticity_of(s) for s in (BrainState.WAKE, BrainState.NREM, BrainState.REM))
+
+
+def make_brain(seed: int = 0) -> Brain:
+    return Brain.build(CortexConfig(channels=[3, 8, 16, 32], latent_dim=32), OptimConfig(), 64, seed, torch.device("cpu"))
+
+
+def snapshot(brain: Brain) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in brain.cortex.state_dict().items()}
+
+
+def changed(before: dict, brain: Brain) -> set[str]:
+    return {k for k, v in brain.cortex.state_dict().items() if not torch.equal(v, before[k])}
+
+
+def groups(brain: Brain) -> dict[str, set[str]]:
+    names = brain.cortex.state_dict().keys()
+    top = f"areas.{len(brain.cortex.areas) - 1}.ff."
+    return {
+        "trunk": {k for k in names if ".ff." in k and not k.startswith(top)},
+        "latent_head": {k for k in names if k.startswith(top)},
+        "discriminator": {k for k in names if k.startswith("discriminator.")},
+        "G": {k for k in names if ".fb." in k},
+    }
+
+
+def images(n: int = 16) -> torch.Tensor:
+    return torch.rand(n, 3, 32, 32, generator=torch.Generator().manual_seed(1)) * 2 - 1
+
+
+def test_wake_changes_both_pathways_and_returns_the_episode():
+    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+    before = snapshot(brain)
+    x = images()
+    z_expected = brain.cortex.encode(x).z.detach()
+    figures, z = wake_step(brain, x, WAKE, WakePhase(), gen)
+    g = groups(brain)
+    assert changed(before, brain) == g["trunk"] | g["latent_head"] | g["discriminator"] | g["G"]
+    assert torch.equal(z, z_expected)  # the episode is z before the update
+    assert set(figures) == {"loss_reconstruction", "loss_kl", "loss_discriminator", "discriminator_output"}
+
+
+def test_wake_without_ach_has_no_discriminator_teaching():
+    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+    before = snapshot(brain)
+    plasticity = CONTROLLER.plasticity(CONTROLLER.levels(BrainState.WAKE).__class__(ach=0.0, na=1.0))
+    figures, _ = wake_step(brain, images(), plasticity, WakePhase(), gen)
+    assert "loss_discriminator" not in figures
+    assert not changed(before, brain) & groups(brain)["discriminator"]
+
+
+def test_nrem_changes_only_the_encoders_trunk_and_latent_head():
+    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+    before, g_opt = snapshot(brain), copy.deepcopy(brain.generator_optimizer.state_dict())
+    episodes = torch.randn(16, 32, generator=gen)
+    figures = nrem_step(brain, episodes, NREM, NremPhase(), gen)
+    g = groups(brain)
+    assert changed(before, brain) == g["trunk"] | g["latent_head"]
+    assert brain.generator_optimizer.state_dict() == g_opt  # G's Adam state untouched
+    disc = brain.cortex.discriminator.weight
+    assert disc not in brain.encoder_optimizer.state  # no Adam moments for the discriminator head
+    assert set(figures) == {"loss_latent"}
+
+
+def test_rem_moves_g_up_and_e_down_the_rem_loss_gradient_as_one_adam_step():
+    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+    seeds = torch.randn(16, 32, generator=torch.Generator().manual_seed(2))
+    # Independent route: the REM loss's gradient on a copy, and Adam's first step written out by hand.
+    twin = copy.deepcopy(brain.cortex)
+    loss = discriminator_loss(twin.discriminate(twin.trunk(twin.generate(seeds))[-1]), 0.0)
+    params = dict(twin.named_parameters())
+    grads = dict(zip(params, torch.autograd.grad(loss, list(params.values()), allow_unused=True)))
+    lr, eps = OptimConfig().lr, 1e-8  # float32 rounding of a 0.02-sized weight is ~2e-9
+    before = snapshot(brain)
+    rem_step(brain, seeds, REM, RemPhase(), gen)
+    g = groups(brain)
+    after = brain.cortex.state_dict()
+    for name in g["trunk"] | g["discriminator"]:  # E descends: theta - lr * g / (|g| + eps)
+        expected = before[name] - lr * grads[name] / (grads[name].abs() + eps)
+        assert torch.allclose(after[name], expected, atol=1e-8, rtol=0), name
+    for name in g["G"]:  # G ascends: theta + lr * g / (|g| + eps)
+        expected = before[name] + lr * grads[name] / (grads[name].abs() + eps)
+        assert torch.allclose(after[name], expected, atol=1e-8, rtol=0), name
+    for name in g["latent_head"]:
+        assert grads[name] is None and torch.equal(after[name], before[name])
+
+
+def test_switched_off_phases_leave_weights_and_optimizer_state_untouched():
+    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+    wake_step(brain, images(), WAKE, WakePhase(), gen)  # give the optimizers some state
+    before = snapshot(brain)
+    states = copy.deepcopy((brain.encoder_optimizer.state_dict(), brain.generator_optimizer.state_dict()))
+    episodes = torch.randn(16, 32, generator=gen)
+    assert nrem_step(brain, episodes, NREM, NremPhase(weight=0.0), gen) == {}
+    assert rem_step(brain, episodes, REM, RemPhase(weight=0.0), gen) == {}
+    assert not changed(before, brain)
+    for now, then in zip((brain.encoder_optimizer.state_dict(), brain.generator_optimizer.state_dict()), states):
+        assert now["param_groups"] == then["param_groups"]
+        for key, moments in then["state"].items():
+            assert all(torch.equal(now["state"][key][m], moments[m]) for m in moments)
