@@ -30,4 +30,4 @@ def check_compatible(saved: DictConfig, current: DictConfig, where: Path) -> Non
             continue
         if old.get(key) != new.get(key):
             raise PadError(f"{key}={new.get(key)}: {where} was made with {key}={old.get(key)}; "
-                           "use another hydra.run.dir or the same value")
+                           "use another run directory (hydra.run.dir, hydra.sweep.dir) or the same value")

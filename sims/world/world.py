@@ -3,6 +3,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sims.errors import PadError
 from sims.world.sources import Arrays
 
 
@@ -20,7 +21,7 @@ class World:
         self.source = arrays.source
         self.batch_size = batch_size
         if len(self.train_y) < batch_size:
-            raise ValueError(f"{len(self.train_y)} training images are fewer than one batch of {batch_size}")
+            raise PadError(f"data.train_size={len(self.train_y)}: fewer images than one batch of optim.batch_size={batch_size}")
 
     @property
     def batches_per_epoch(self) -> int:

@@ -1,0 +1,135 @@
+"""Checks of a `run_night.py` command line before Hydra writes anything into a run directory.
+
+Every override (of every job of a sweep), the device, the checkpoint of a run directory that already has one, and the data.
+A failure is a PadError with one line naming the offending override, key or path.
+"""
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, MissingConfigException
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf.errors import OmegaConfBaseException
+
+from sims.checkpoint import load_checkpoint
+from sims.errors import PadError
+from sims.registry import CONF_DIR, register_configs
+from sims.resume import check_compatible
+from sims.world import load_arrays
+
+MULTIRUN_FLAGS = ("-m", "--multirun")
+
+
+def preflight(args: list[str]) -> Path | None:
+    """Check a command line as far as possible without writing anything: every override (of every job of a sweep), the
+    device, the checkpoint of a run directory that already has one, and the data. Raises PadError (one line).
+    Returns the run directory of a single run that has already finished: there is nothing to do."""
+    if any(a.startswith("-") and a not in MULTIRUN_FLAGS for a in args):
+        return None  # --help, --cfg, --config-dir, ...: Hydra's own business
+    register_configs()
+    overrides = [a for a in args if a not in MULTIRUN_FLAGS]
+    multirun = len(overrides) < len(args) or "hydra.mode=MULTIRUN" in overrides
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="run_night"):
+        checked_data = set()
+        for num, job in enumerate(_jobs(overrides, multirun)):
+            cfg, run_dir = _job(job, num, multirun)
+            done = _epochs_done(cfg, run_dir)
+            if done >= cfg.epochs and not multirun:
+                print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
+                return run_dir
+            if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
+                load_arrays(cfg.data)  # missing, unreadable, too few images
+                checked_data.add(data)
+    return None
+
+
+def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
+    """Each job's overrides (Hydra's own first), in the order in which Hydra's sweeper numbers the jobs."""
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    parsed = [_parse(parser, a) for a in overrides]
+    is_hydra = lambda o: o.key_or_group.split(".")[0].split("/")[0] == "hydra"
+    own = [a for a, o in zip(overrides, parsed) if is_hydra(o)]
+    task = [o for o in parsed if not is_hydra(o)]
+    if multirun:
+        sweeps = " ".join(o.input_line for o in task if o.is_sweep_override())
+        return [own + job for job in _hydra_call(lambda: BasicSweeper.split_arguments(task, None)[0], sweeps)]
+    for o in task:
+        if o.is_sweep_override():
+            raise PadError(f"{o.input_line}: a sweep needs -m (--multirun); write a list as key=[a,b]")
+    return [own + [o.input_line for o in task]]
+
+
+def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path]:
+    """Job `num`'s configuration, as its run gets it, and its run directory."""
+    cfg = _compose(overrides)
+    with read_write(cfg):
+        cfg.hydra.job.num = num
+    HydraConfig.instance().set_config(cfg)  # run directories may name ${hydra:...}
+    if multirun:
+        run_dir = _hydra_call(lambda: Path(cfg.hydra.sweep.dir, cfg.hydra.sweep.subdir), "hydra.sweep")
+    else:
+        run_dir = _hydra_call(lambda: Path(cfg.hydra.run.dir), "hydra.run.dir")
+    with read_write(cfg), open_dict(cfg):
+        del cfg["hydra"]
+    return cfg, run_dir
+
+
+def _epochs_done(cfg: DictConfig, run_dir: Path) -> int:
+    """Check the device, and that `cfg` may continue the checkpoint in `run_dir`; the epochs that run has lived."""
+    from sims.simulator import resolve_device  # here, so that a mistyped key fails without loading the simulator
+
+    resolve_device(cfg.device)
+    checkpoint = run_dir / "checkpoints" / "last.pt"
+    if not checkpoint.exists():
+        return 0
+    state = load_checkpoint(checkpoint)
+    check_compatible(OmegaConf.create(state["config"]), cfg, checkpoint)
+    return int(state["epoch"]) - 1
+
+
+def _parse(parser: OverridesParser, arg: str):
+    try:
+        return parser.parse_override(arg)
+    except HydraException as e:
+        raise PadError(f"{arg}: cannot parse ({_first_line(e)})") from None
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    """The configuration Hydra will run with; on failure, name the first override that makes it fail."""
+    try:
+        return compose(config_name="config", overrides=overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException) as e:
+        error = e
+    culprit = None
+    if _composes([]):  # bisect: overrides[:ok] compose, overrides[:bad] do not
+        ok, bad = 0, len(overrides)
+        while bad - ok > 1:
+            mid = (ok + bad) // 2
+            ok, bad = (mid, bad) if _composes(overrides[:mid]) else (ok, mid)
+        culprit = overrides[bad - 1]
+    if isinstance(error, MissingConfigException) and error.options:
+        raise PadError(f"{culprit or error.missing_cfg_file}: not one of {', '.join(error.options)}") from None
+    cause = error.__cause__ if isinstance(error.__cause__, OmegaConfBaseException) else error
+    raise PadError(f"{culprit or getattr(cause, 'full_key', None) or 'config'}: {_first_line(cause)}") from None
+
+
+def _composes(overrides: list[str]) -> bool:
+    try:
+        compose(config_name="config", overrides=overrides, return_hydra_config=True)
+        return True
+    except (HydraException, OmegaConfBaseException):
+        return False
+
+
+def _hydra_call(fn, name: str):
+    try:
+        return fn()
+    except (HydraException, OmegaConfBaseException) as e:
+        raise PadError(f"{name}: {_first_line(e)}") from None
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
