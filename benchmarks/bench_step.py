@@ -8,7 +8,8 @@ What is compared (one "day" = one Wake step, one NREM step, one REM step on a ba
   naive      the same mathematics written the way the authors' reference code (github NicoZenith/PAD, main_PAD.py)
              writes it: three Wake backward passes (real/fake loss and KL with retain_graph, then reconstruction)
              before the optimizer steps; the NREM mask built by a Python loop over the grid of occlusion squares,
-             one np.random.rand() < p per square and one mask[:, i:i+s, j:j+s] = 0 per dropped square; REM through a
+             one np.random.rand() < p per square and one mask[:, i:i+s, j:j+s] = 0 per dropped square (the
+             reference wrote each channel's square separately, three writes instead of one); REM through a
              gradient-reversal layer on G's output; zero_grad() between phases; the discriminator outputs copied to
              the host with .cpu() and every loss fetched with .item() every day (host synchronisations), as the
              reference logs them. Like the reference's netD, one forward pass of E computes both of its heads.
@@ -20,10 +21,12 @@ what is measured; `--naive-data dataloader` makes the naive side read a torch Da
 instead, as the reference did (then the copy to the device is measured too; the reference's per-image PIL
 transforms are still not).
 
-How it is timed: both sides are warmed up, then each lives `--days` consecutive days per timed block (the epoch wraps
-with a fresh shuffle when the 10000 images are used up), the device being synchronised only at the end of a block.
-Blocks of the two sides alternate for `--rounds` rounds; the median seconds per day of each side is reported, with
-the ratio naive / simulator and the projected time of one CIFAR-10 epoch (781 days).
+How it is timed: both sides are warmed up, then each lives `--days` days in all, in `--rounds` blocks of consecutive
+days (the epoch wraps with a fresh shuffle when the 10000 images are used up), the device being synchronised only at
+the end of a block. The blocks of the two sides alternate; the median over blocks of each side's seconds per day is
+reported, with the ratio naive / simulator and the projected time of one CIFAR-10 epoch (781 days). A day costs about
+0.4 s on two idle CPU cores, so the CPU defaults (60 days per side, 5 blocks of 12) take about a minute; on a loaded
+machine the figures are slower and noisier (the 1-minute load average is printed with them).
 
 Run (from the repository root):
     PYTHONPATH=. .venv/bin/python benchmarks/bench_step.py                 # CPU, and CUDA when available
@@ -31,6 +34,8 @@ Run (from the repository root):
     PYTHONPATH=. .venv/bin/python benchmarks/bench_step.py --device cpu --days 30 --threads 2
 """
 import argparse
+import math
+import os
 import random
 import statistics
 import sys
@@ -52,7 +57,7 @@ from sims.world.world import to_activity  # noqa: E402
 
 CIFAR10_DAYS = 781  # 50000 training images // batch 64 (drop_last), one Wake batch per day
 DEFAULT_DAYS = {"cpu": 60, "cuda": CIFAR10_DAYS}
-DEFAULT_WARMUP = {"cpu": 5, "cuda": 30}
+DEFAULT_WARMUP = {"cpu": 3, "cuda": 30}
 
 
 # --- the naive side: the reference's style ------------------------------------------------------------------------
@@ -221,7 +226,8 @@ def seconds_per_day(live_one_day, days: int, device: torch.device) -> float:
     return (time.perf_counter() - start) / days
 
 
-def bench_device(name: str, days: int, warmup: int, rounds: int, naive_data: str) -> dict:
+def bench_device(name: str, block: int, warmup: int, rounds: int, naive_data: str) -> dict:
+    """Per side, the seconds per day of `rounds` alternating timed blocks of `block` days each."""
     overrides = ["data=shapes", "progress=false", "eval.every=0", "keep_epoch_cortex=false", f"device={name}"]
     cfg = compose_config(overrides)
     with tempfile.TemporaryDirectory(prefix="bench_step_") as run_dir:
@@ -232,8 +238,8 @@ def bench_device(name: str, days: int, warmup: int, rounds: int, naive_data: str
         times = {side: [] for side in sides}
         for r in range(rounds):  # alternate which side goes first
             for side in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
-                times[side].append(seconds_per_day(sides[side], days, sim.device))
-    return {"device": sim.device, "days": days, "times": times, "images": len(sim.world.train_y)}
+                times[side].append(seconds_per_day(sides[side], block, sim.device))
+    return {"device": sim.device, "block": block, "times": times}
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
@@ -246,10 +252,13 @@ def device_label(device: torch.device) -> str:
 def report(result: dict, rounds: int) -> None:
     median = {side: statistics.median(t) for side, t in result["times"].items()}
     print(f"\ndevice: {device_label(result['device'])}")
-    print(f"days timed: {result['days']} per block x {rounds} alternating rounds per side (median of the rounds)")
+    if result["device"].type == "cpu":
+        print(f"host load average (1 min) after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"days timed: {rounds * result['block']} per side, in {rounds} alternating blocks of {result['block']} "
+          f"(median over the blocks)")
     for side, t in result["times"].items():
-        rounds_ms = ", ".join(f"{1000 * x:.2f}" for x in t)
-        print(f"  {side:<9} {1000 * median[side]:9.2f} ms/day   (rounds: {rounds_ms} ms/day)")
+        blocks = ", ".join(f"{x:.4g}" for x in t)
+        print(f"  {side:<9} {median[side]:9.4g} s/day   (blocks: {blocks} s/day)")
     print(f"  ratio naive / simulator: {median['naive'] / median['simulator']:.2f}x")
     print(f"  projected {CIFAR10_DAYS}-day CIFAR-10 epoch (training only): "
           f"simulator {CIFAR10_DAYS * median['simulator']:.1f} s, naive {CIFAR10_DAYS * median['naive']:.1f} s")
@@ -269,13 +278,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", choices=["cpu", "cuda", "all"], default=None,
                         help="default: cpu, plus cuda when available")
-    parser.add_argument("--days", type=int, default=None, help="days per timed block (default: 60 on CPU, 781 on CUDA)")
-    parser.add_argument("--warmup", type=int, default=None, help="untimed days per side first (default: 5 CPU, 30 CUDA)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side (median reported)")
+    parser.add_argument("--days", type=int, default=None,
+                        help="days timed per side, split into --rounds blocks (default: 60 on CPU, 781 on CUDA)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="untimed days per side first (default: 3 on CPU, 30 on CUDA)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timed blocks per side (median reported)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--naive-data", choices=["device", "dataloader"], default="device",
                         help="naive side's batches: the simulator's on-device uint8 tensor, or a CPU DataLoader")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for key in ("days", "rounds", "threads"):
+        if getattr(args, key) is not None and getattr(args, key) < 1:
+            parser.error(f"--{key} must be at least 1")
+    if args.warmup is not None and args.warmup < 0:
+        parser.error("--warmup must be at least 0")
+    return args
 
 
 def main(argv=None) -> None:
@@ -287,11 +304,12 @@ def main(argv=None) -> None:
     if args.naive_data == "device":
         print("naive data: the simulator's own on-device uint8 tensor (data loading is not measured on either side)")
     else:
-        print("naive data: torch DataLoader over a CPU TensorDataset, copied to the device (measured on the naive side)")
+        print("naive data: torch DataLoader over a CPU TensorDataset, copied to the device "
+              "(measured on the naive side only)")
     for name in devices_to_run(args.device):
-        days = args.days or DEFAULT_DAYS[name]
+        block = math.ceil((args.days or DEFAULT_DAYS[name]) / args.rounds)
         warmup = DEFAULT_WARMUP[name] if args.warmup is None else args.warmup
-        report(bench_device(name, days, warmup, args.rounds, args.naive_data), args.rounds)
+        report(bench_device(name, block, warmup, args.rounds, args.naive_data), args.rounds)
 
 
 if __name__ == "__main__":
