@@ -12,6 +12,7 @@ from neuromod import Drive, NeuromodController
 from sims import __version__
 from sims.brain import Brain
 from sims.checkpoint import load_checkpoint, save_checkpoint
+from sims.config import PadConfig
 from sims.errors import PadError
 from sims.evaluation import evaluate, probe_images
 from sims.phases import nrem_step, rem_step, wake_step
@@ -35,12 +36,16 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Simulator:
-    def __init__(self, cfg: DictConfig, run_dir: Path):
-        self.cfg, self.run_dir = cfg, Path(run_dir)
+    def __init__(self, config: DictConfig, run_dir: Path):
+        self.config = config  # as composed: written into files, compared on resume
+        self.cfg: PadConfig = OmegaConf.to_object(config)  # plain dataclasses: no OmegaConf lookups in the hot loop
+        self.run_dir = Path(run_dir)
+        cfg = self.cfg
         for key in ("replay", "recombination"):
-            if cfg.hippocampus[key] not in STRATEGIES:
-                raise PadError(f"hippocampus.{key}={cfg.hippocampus[key]}: unknown strategy (one of {sorted(STRATEGIES)})")
+            if getattr(cfg.hippocampus, key) not in STRATEGIES:
+                raise PadError(f"hippocampus.{key}={getattr(cfg.hippocampus, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
         self.device = resolve_device(cfg.device)
+        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
         self.plan = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod))
         self.world = World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
         self.days_per_epoch = self.world.batches_per_epoch // self.plan.sensory_steps
@@ -53,7 +58,7 @@ class Simulator:
         self.brain = Brain.build(cfg.cortex, cfg.optim, cfg.hippocampus.capacity, cfg.seed, self.device)
         self.generator = torch.Generator(device=self.device).manual_seed(cfg.seed)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
-                 "config": OmegaConf.to_yaml(cfg), "data_source": self.world.source, "device": str(self.device)}
+                 "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device)}
         self.recorder = Recorder(self.plan, self.days_per_epoch, self.device, attrs, cfg.scenario_name, cfg.seed)
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
@@ -114,7 +119,7 @@ class Simulator:
             self.live_day()
             self.day_in_epoch += 1
             bar.update(1)
-            if self.day_in_epoch % every == 0 or self.day_in_epoch == self.days_per_epoch:
+            if self.cfg.progress and (self.day_in_epoch % every == 0 or self.day_in_epoch == self.days_per_epoch):
                 rows = self.day_in_epoch * len(self.plan.steps)
                 recent = self.recorder.recent(rows, every * len(self.plan.steps))
                 bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
@@ -154,11 +159,11 @@ class Simulator:
             "day_in_epoch": self.day_in_epoch,
             "order": None if self.order is None else self.order.cpu(),
             "generator": self.generator.get_state(),
-            "config": OmegaConf.to_yaml(self.cfg),
+            "config": OmegaConf.to_yaml(self.config),
         })
 
     def _restore(self, state: dict) -> None:
-        check_compatible(OmegaConf.create(state["config"]), self.cfg, self.checkpoint_path)
+        check_compatible(OmegaConf.create(state["config"]), self.config, self.checkpoint_path)
         self.brain.load_state_dict(state["brain"])
         self.recorder.load_state_dict(state["recorder"])
         self.epoch, self.day_in_epoch = int(state["epoch"]), int(state["day_in_epoch"])
