@@ -1,8 +1,8 @@
 """Linear separability by the paper's recipe, as tensor code on the device.
 
 Frozen, unnormalised latents; a linear layer (latent_dim -> classes) initialised as torch.nn.Linear; plain SGD
-(lr 0.2, no momentum), batch 64 with a fresh shuffle each epoch (last batch partial, as a DataLoader without drop_last),
-20 epochs, cross-entropy; test accuracy by argmax. The gradient of the mean cross-entropy is written out
+(lr 0.2, no momentum), batch 64 with a fresh shuffle each epoch and the last partial batch dropped (the authors'
+DataLoader had drop_last=True), 20 epochs, cross-entropy; test accuracy by argmax over all test images. The gradient of the mean cross-entropy is written out
 ((softmax - onehot) / batch), which is what autograd computes, without autograd's bookkeeping per step.
 """
 import math
@@ -35,14 +35,17 @@ def linear_readout(z: Tensor, labels: Tensor, *, classes: int = 10, epochs: int 
                    batch: int = 64, generator: torch.Generator | None = None) -> Readout:
     """Train the linear read-out on (z, labels) and return it."""
     n, dim = z.shape
+    if n < batch:
+        raise ValueError(f"{n} training latents are fewer than one read-out batch of {batch}")
     bound = 1 / math.sqrt(dim)  # nn.Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
     uniform = lambda *shape: (torch.rand(*shape, generator=generator, device=z.device) * 2 - 1) * bound
     weight, bias = uniform(classes, dim), uniform(classes)
     onehot = torch.nn.functional.one_hot(labels, classes).to(z.dtype)
+    full = n - n % batch
     for _ in range(epochs):
-        for rows in torch.randperm(n, generator=generator, device=z.device).split(batch):
+        for rows in torch.randperm(n, generator=generator, device=z.device)[:full].view(-1, batch):
             zb = z[rows]
-            error = torch.softmax(zb @ weight.T + bias, dim=1).sub_(onehot[rows]).div_(len(rows))  # dCE/dlogits
+            error = torch.softmax(zb @ weight.T + bias, dim=1).sub_(onehot[rows]).div_(batch)  # dCE/dlogits
             weight.sub_(error.T @ zb, alpha=lr)
             bias.sub_(error.sum(0), alpha=lr)
     return Readout(weight, bias)

@@ -21,7 +21,7 @@ def reference_readout(z, labels, seed):
         layer.bias.copy_((torch.rand(10, generator=gen) * 2 - 1) * bound)
     sgd = torch.optim.SGD(layer.parameters(), lr=0.2)
     for _ in range(3):
-        for rows in torch.randperm(len(z), generator=gen).split(64):
+        for rows in torch.randperm(len(z), generator=gen)[: len(z) // 64 * 64].split(64):  # drop_last
             sgd.zero_grad()
             torch.nn.functional.cross_entropy(layer(z[rows]), labels[rows]).backward()
             sgd.step()

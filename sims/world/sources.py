@@ -78,17 +78,17 @@ def _find_cifar10(cfg: DataConfig) -> Arrays:
     if cfg.root is not None:
         raise PadError(f"data.root={cfg.root}: no CIFAR-10 there (expected cifar10/train.npz and test.npz, "
                        "or torchvision's cifar-10-batches-py)")
-    return _download(cfg, DataName.cifar10)
+    return _via_torchvision(cfg, DataName.cifar10)
 
 
-def _download(cfg: DataConfig, name: DataName) -> Arrays:
+def _via_torchvision(cfg: DataConfig, name: DataName) -> Arrays:
+    """torchvision's files under data.root (default ./data), downloaded there first if data.download allows."""
     root = Path(cfg.root or "data").expanduser()
-    if not cfg.download:
-        raise PadError(f"data.name={name.value}: no local copy found under {root} and data.download=false")
     try:
-        return _torchvision(name, root, download=True)
+        return _torchvision(name, root, download=cfg.download)
     except Exception as e:  # torchvision raises many kinds: offline, checksum, missing files
-        raise PadError(f"data.name={name.value}: could not load or download into {root} ({type(e).__name__})") from None
+        how = "load or download" if cfg.download else "load (data.download=false)"
+        raise PadError(f"data.name={name.value}: could not {how} torchvision's files in {root} ({type(e).__name__})") from None
 
 
 def _subset(a: Arrays, cfg: DataConfig) -> Arrays:
@@ -107,5 +107,5 @@ def load_arrays(cfg: DataConfig, seed: int = 0) -> Arrays:
     elif cfg.name == DataName.cifar10:
         arrays = _find_cifar10(cfg)
     else:
-        arrays = _download(cfg, DataName.svhn) if cfg.root is None else _torchvision(DataName.svhn, Path(cfg.root), cfg.download)
+        arrays = _via_torchvision(cfg, DataName.svhn)
     return _subset(arrays, cfg)
