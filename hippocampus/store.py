@@ -48,7 +48,8 @@ class Hippocampus:
         """
         if day not in self._days:
             return None
-        episodes = torch.cat([self.episodes[a:b] for a, b in self._days[day]])
+        pieces = [self.episodes[a:b] for a, b in self._days[day]]
+        episodes = pieces[0] if len(pieces) == 1 else torch.cat(pieces)  # a view where the day is contiguous
         if episodes.shape[0] == n:
             return episodes
         if episodes.shape[0] < n:

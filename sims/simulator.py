@@ -115,6 +115,7 @@ class Simulator:
             self.order = self.world.shuffle(self.generator)
             self.recorder.begin_epoch()
         start = time.perf_counter()
+        bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
         while self.day_in_epoch < self.days_per_epoch:
             self.live_day()
             self.day_in_epoch += 1
