@@ -1,13 +1,8 @@
-"""Every logged variable, declared once: name, dimensions, units and description. The recorder builds the file from these."""
-from dataclasses import dataclass
+"""Every logged variable, declared once: name, dimensions, units and description. The recorder builds the file from these.
 
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    dims: tuple[str, ...]
-    units: str
-    long_name: str
+The metrics' declarations live in `analysis.variables`, shared with `python -m analysis.evaluate`.
+"""
+from analysis.variables import GEOMETRY_VARIABLES, READOUT_VARIABLES, Variable
 
 
 # Figures the phase steps compute on the device; NaN where a step's state does not produce them.
@@ -35,11 +30,7 @@ HOST_STEP_VARIABLES = (
     Variable("discriminator_target", ("brain", "step"), "1", "discriminator teaching target: 1 external, 0 internal"),
 )
 
-EPOCH_VARIABLES = (
-    Variable("readout_accuracy", ("brain", "epoch"), "percent",
-             "test accuracy of a linear read-out of z trained on the training set (all test images); NaN if not evaluated"),
-    Variable("readout_accuracy_exact", ("brain", "epoch"), "percent",
-             "the same read-out's accuracy on the test images with exact pixels (CIFAR-10: the first 1000)"),
+EPOCH_VARIABLES = READOUT_VARIABLES + GEOMETRY_VARIABLES + (
     Variable("epoch_seconds", ("brain", "epoch"), "s", "wall-clock time of the epoch's days and nights"),
 )
 

@@ -80,6 +80,8 @@ class EvalConfig:
     readout_lr: float = 0.2
     readout_batch: int = 64
     probes: int = 16  # fixed test images whose dreams are logged each evaluation
+    occlusion: bool = True  # the occlusion curve (square 4, drop probability 0, 0.1, ..., 1)
+    geometry: bool = False  # distance ratios (also measurable afterwards: python -m analysis.evaluate RUN_DIR)
 
 
 @dataclass

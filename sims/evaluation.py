@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from analysis import encode_dataset, linear_readout
+from analysis.evaluate import measure
 from cortex import Cortex
 from hippocampus import STRATEGIES, HippocampusConfig
 from sims.config import EvalConfig
@@ -32,17 +32,9 @@ def probe_images(world: World, n: int) -> Tensor:
     return to_activity(world.test_x[:n])
 
 
-@torch.no_grad()
 def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfig, seed: int, epoch: int) -> dict:
+    """The metrics of `analysis.evaluate.measure` (the same code `python -m analysis.evaluate` runs) and the dreams."""
     generator = torch.Generator(device=world.train_x.device).manual_seed(1_000_003 * seed + epoch)
-    encode = latent_code(cortex)
-    train_z, test_z = encode_dataset(encode, world.train_x), encode_dataset(encode, world.test_x)
-    classes = int(max(world.train_y.max(), world.test_y.max())) + 1
-    readout = linear_readout(train_z, world.train_y, classes=classes, epochs=cfg.readout_epochs, lr=cfg.readout_lr,
-                             batch=cfg.readout_batch, generator=generator)
-    exact = world.test_exact
-    figures = {
-        "readout_accuracy": readout.accuracy(test_z, world.test_y).item(),
-        "readout_accuracy_exact": readout.accuracy(test_z[exact], world.test_y[exact]).item() if exact.any() else np.nan,
-    }
+    figures = measure(latent_code(cortex), world, generator, readout_epochs=cfg.readout_epochs, readout_lr=cfg.readout_lr,
+                      readout_batch=cfg.readout_batch, occlusion=cfg.occlusion, geometry=cfg.geometry)
     return figures | dreams(cortex, probe_images(world, cfg.probes), hc, seed)

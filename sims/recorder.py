@@ -11,15 +11,13 @@ import torch
 import xarray as xr
 from torch import Tensor
 
+from analysis.evaluate import OCCLUSION_LEVELS
+from analysis.variables import OCCLUSION_COORD
 from sims.activity import (COORDINATES, DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES,
-                           PROBE_VARIABLES, Variable)
+                           PROBE_VARIABLES)
 from sims.schedule import DayPlan
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
-
-
-def _attrs(var: Variable) -> dict:
-    return {"units": var.units, "long_name": var.long_name}
 
 
 class Recorder:
@@ -66,18 +64,14 @@ class Recorder:
         per_day = len(self.plan.states)
         position = np.arange(n) % per_day  # position of each step within its day's plan
         day = np.arange(n) // per_day
-        data = {v.name: (v.dims, values[None, :, i], _attrs(v)) for i, v in enumerate(DEVICE_STEP_VARIABLES)}
+        data = {v.name: (v.dims, values[None, :, i], v.attrs) for i, v in enumerate(DEVICE_STEP_VARIABLES)}
         host = self.plan.host_figures()  # name -> (steps per day,)
         for v in HOST_STEP_VARIABLES:
-            data[v.name] = (v.dims, host[v.name][position][None].astype(np.float32), _attrs(v))
+            data[v.name] = (v.dims, host[v.name][position][None].astype(np.float32), v.attrs)
         epochs = list(range(1, n_epochs + 1))
-        for v in EPOCH_VARIABLES + DREAM_VARIABLES:
-            stacked = np.stack([self._epoch_value(e, v) for e in epochs]) if epochs else np.zeros(0, np.float32)
-            data[v.name] = (v.dims, stacked[None], _attrs(v))
+        data |= self._epoch_data(epochs)
         if self.probe_image is not None:
-            data[PROBE_VARIABLES[0].name] = (PROBE_VARIABLES[0].dims, self.probe_image[None], _attrs(PROBE_VARIABLES[0]))
-        if not epochs:
-            data = {k: v for k, v in data.items() if "epoch" not in v[0]}
+            data[PROBE_VARIABLES[0].name] = (PROBE_VARIABLES[0].dims, self.probe_image[None], PROBE_VARIABLES[0].attrs)
         coords = {
             "brain": ("brain", [0], {"long_name": "simulated brain index"}),
             "scenario": ("brain", [self.scenario], {"long_name": "scenario the brain lived"}),
@@ -89,14 +83,20 @@ class Recorder:
                       {"long_name": COORDINATES["state"][2]}),
             "epoch": ("epoch", np.array(epochs, dtype=np.int64), {"units": "1", "long_name": "training epoch (1-based)"}),
         }
+        if "occlusion_accuracy" in data:
+            coords["occlusion"] = ("occlusion", OCCLUSION_LEVELS, OCCLUSION_COORD)
         return xr.Dataset(data, coords=coords, attrs=self.attrs)
 
-    def _epoch_value(self, epoch: int, var: Variable) -> np.ndarray:
-        value = self.epochs[epoch].get(var.name)
-        if value is not None:
-            return value
-        shape = () if var in EPOCH_VARIABLES else (0 if self.probe_image is None else len(self.probe_image), 3, 32, 32)
-        return np.full(shape, np.nan, np.float32)
+    def _epoch_data(self, epochs: list[int]) -> dict:
+        """Per-epoch figures stacked over epochs; NaN where an epoch was not evaluated, absent if none was."""
+        data = {}
+        for v in EPOCH_VARIABLES + DREAM_VARIABLES:
+            values = [self.epochs[e].get(v.name) for e in epochs]
+            shapes = {np.shape(x) for x in values if x is not None}
+            if shapes:
+                blank = np.full(shapes.pop(), np.nan, np.float32)
+                data[v.name] = (v.dims, np.stack([blank if x is None else x for x in values])[None], v.attrs)
+        return data
 
     def write(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""

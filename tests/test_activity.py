@@ -4,6 +4,7 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
+from analysis.variables import GEOMETRY_VARIABLES
 from sims.activity import DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES
 from sims.simulator import run
 from tests.helpers import tiny_config
@@ -25,7 +26,7 @@ def activity(tmp_path_factory):
 
 def test_every_variable_has_units_and_a_description(activity):
     declared = DEVICE_STEP_VARIABLES + HOST_STEP_VARIABLES + EPOCH_VARIABLES + DREAM_VARIABLES
-    for var in declared:
+    for var in set(declared) - set(GEOMETRY_VARIABLES):  # geometry is measured on request (eval.geometry=true)
         assert var.name in activity, var.name
         assert activity[var.name].dims == var.dims
     for name, da in activity.data_vars.items():
@@ -60,3 +61,10 @@ def test_coordinates_epochs_and_config(activity):
     config = OmegaConf.create(activity.attrs["config"])
     assert config.data.train_size == 320 and config.scenario_name == "pad"
     assert activity.attrs["pad_version"]
+
+
+def test_occlusion_curve_starts_at_the_clean_accuracy(activity):
+    curve = activity.occlusion_accuracy
+    assert curve.dims == ("brain", "epoch", "occlusion")
+    np.testing.assert_allclose(activity.occlusion.values, np.arange(11) / 10)
+    np.testing.assert_allclose(curve.sel(occlusion=0).values, activity.readout_accuracy.values)  # nothing dropped
