@@ -1,53 +1,132 @@
-"""The paper's measurements of a cortex at one epoch, and a command that adds them to a finished run.
+"""`python -m analysis.evaluate RUN_DIR [--epochs N ...]`: measure a run from the weights it saved.
 
-`measure` is what the simulator's epoch-end hook calls, and what `python -m analysis.evaluate RUN_DIR` calls on the
-weights a run saved (`checkpoints/cortex_epoch_NNN.pt`), writing `evaluation.nc` beside `activity.nc` without touching
-what is there; `analysis.load.open_run` merges the two.
+For each `checkpoints/cortex_epoch_NNN.pt`: the read-out, the occlusion curve, the distance ratios and the FID of NREM
+and REM dreams, written to `evaluation.nc` beside `activity.nc` without touching what is there (`analysis.load.open_run`
+merges the two). So a run made with evaluation off can be evaluated later, on any device.
+
+The data set is read through the simulator's world (`sims.world`), imported inside `main` only: this command is the
+one place where analysis reaches into sims, to find the images the run lived on; the measurements themselves take
+tensors and modules.
 """
-from typing import Callable, Protocol
+import argparse
+import os
+import re
+from pathlib import Path
 
 import numpy as np
 import torch
-from torch import Tensor
+import xarray as xr
+from omegaconf import OmegaConf
 
-from analysis.geometry import latent_geometry
-from analysis.readout import encode_dataset, linear_readout
-from analysis.robustness import DROP_PROBS, occlusion_robustness
+from analysis.load import ACTIVITY, EVALUATION
+from analysis.measure import OCCLUSION_LEVELS, Data, measure, measurement_generator
+from analysis.readout import encode_dataset
+from analysis.variables import FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, READOUT_VARIABLES
+from cortex import Cortex, CortexConfig
+from hippocampus import STRATEGIES, HippocampusConfig
 
-
-class Data(Protocol):
-    """uint8 images (n, 3, 32, 32) and int64 labels on one device; `test_exact` (n_test,) bool."""
-
-    train_x: Tensor
-    train_y: Tensor
-    test_x: Tensor
-    test_y: Tensor
-    test_exact: Tensor
+VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
 
 
-def measure(encode: Callable[[Tensor], Tensor], data: Data, generator: torch.Generator, *, readout_epochs: int = 20,
-            readout_lr: float = 0.2, readout_batch: int = 64, occlusion: bool = True,
-            geometry: bool = False) -> dict[str, float | np.ndarray]:
-    """Linear separability (all and exact test images), and optionally the occlusion curve and the distance ratios."""
-    with torch.no_grad():
-        train_z, test_z = encode_dataset(encode, data.train_x), encode_dataset(encode, data.test_x)
-    classes = int(max(data.train_y.max(), data.test_y.max())) + 1
-    readout = linear_readout(train_z, data.train_y, classes=classes, epochs=readout_epochs, lr=readout_lr,
-                             batch=readout_batch, generator=generator)
-    exact = data.test_exact
-    figures = {
-        "readout_accuracy": readout.accuracy(test_z, data.test_y).item(),
-        "readout_accuracy_exact": readout.accuracy(test_z[exact], data.test_y[exact]).item() if exact.any() else np.nan,
-    }
-    with torch.no_grad():
-        if occlusion:
-            curve = occlusion_robustness(encode, readout, data.test_x, data.test_y, generator=generator)
-            figures["occlusion_accuracy"] = curve.accuracy.cpu().numpy()
-        if geometry:
-            ratios = latent_geometry(encode, data.test_x, data.test_y, generator=generator)
-            figures["intra_inter_ratio"] = float(ratios.intra_inter)
-            figures["occluded_inter_ratio"] = float(ratios.occluded_inter)
-    return figures
+def saved_epochs(run_dir: Path) -> dict[int, Path]:
+    files = (run_dir / "checkpoints").glob("cortex_epoch_*.pt")
+    return {int(re.search(r"(\d+)\.pt$", f.name).group(1)): f for f in sorted(files)}
 
 
-OCCLUSION_LEVELS = np.array(DROP_PROBS)
+@torch.no_grad()
+def dream_fids(cortex: Cortex, data: Data, hc: HippocampusConfig, n: int, real_stats, generator: torch.Generator) -> dict:
+    """FID of n NREM dreams G(E(x)) and n REM dreams of recombined memories and noise, x the first n training images."""
+    from analysis.fid import fid
+
+    z = encode_dataset(lambda x: cortex.latent(cortex.trunk(x)[-1]), data.train_x[:n])
+    noise = torch.randn(z.shape, generator=generator, device=z.device)
+    seeds = STRATEGIES[hc.recombination](z, z.roll(-1, 0), noise, hc)
+    generate = lambda codes: torch.cat([cortex.generate(c) for c in codes.split(500)])
+    return {"fid_nrem": float(fid(generate(z), real_stats)), "fid_rem": float(fid(generate(seeds), real_stats))}
+
+
+def evaluation_dataset(brain: np.ndarray, results: dict[int, dict]) -> xr.Dataset:
+    epochs = sorted(results)
+    data = {}
+    for name, var in VARIABLES.items():
+        values = [results[e].get(name) for e in epochs]
+        if any(v is not None for v in values):
+            data[name] = (var.dims, np.stack([np.asarray(v, np.float32) for v in values])[None], var.attrs)
+    coords = {"brain": brain, "epoch": ("epoch", np.array(epochs), {"units": "1", "long_name": "training epoch"})}
+    if "occlusion_accuracy" in data:
+        coords["occlusion"] = ("occlusion", OCCLUSION_LEVELS, OCCLUSION_COORD)
+    return xr.Dataset(data, coords=coords, attrs={"title": "PAD evaluation (python -m analysis.evaluate)"})
+
+
+def write_evaluation(run_dir: Path, new: xr.Dataset) -> None:
+    """Merge with an existing evaluation.nc (new epochs win) and replace it atomically."""
+    path = run_dir / EVALUATION
+    if path.exists():
+        with xr.open_dataset(path) as old:
+            new = new.combine_first(old.load())
+    tmp = path.with_name(path.name + ".tmp")
+    new.to_netcdf(tmp, engine="netcdf4")
+    os.replace(tmp, path)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m analysis.evaluate", description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--epochs", type=int, nargs="+", help="epochs to measure (default: every saved one)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    parser.add_argument("--fid", type=int, default=10000, metavar="N", help="dreams per FID (paper: 10000); 0: no FID")
+    parser.add_argument("--no-geometry", action="store_true", help="skip the distance ratios")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    from sims.world import World, load_arrays  # the run's images: see the module docstring
+
+    args = parse_args(argv)
+    run_dir = args.run_dir
+    if not (run_dir / ACTIVITY).exists():
+        raise SystemExit(f"error: {run_dir}: no {ACTIVITY} (not a run directory)")
+    available = saved_epochs(run_dir)
+    epochs = args.epochs or sorted(available)
+    missing = [e for e in epochs if e not in available]
+    if missing or not epochs:
+        raise SystemExit(f"error: {run_dir / 'checkpoints'}: no cortex weights for epochs {missing or 'any'}")
+    with xr.open_dataset(run_dir / ACTIVITY) as run:
+        brain, config = run.brain.values, OmegaConf.create(run.attrs["config"])
+    device = torch.device(args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
+    data_cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(_data_schema()), config.data))
+    world = World(load_arrays(data_cfg), device, config.optim.batch_size)
+    cortex = Cortex(CortexConfig(**OmegaConf.to_container(config.cortex))).to(device)
+    hc = HippocampusConfig(**OmegaConf.to_container(config.hippocampus))
+    recipe = config.eval  # the run's read-out recipe (the paper's by default)
+    real = _real_statistics(world, args.fid, run_dir) if args.fid else None
+    results = {}
+    for epoch in epochs:
+        cortex.load_state_dict(torch.load(available[epoch], map_location=device, weights_only=True)["cortex"])
+        generator = measurement_generator(device, config.seed, epoch)
+        results[epoch] = measure(lambda x: cortex.latent(cortex.trunk(x)[-1]), world, generator,
+                                 readout_epochs=recipe.readout_epochs, readout_lr=recipe.readout_lr,
+                                 readout_batch=recipe.readout_batch, geometry=not args.no_geometry)
+        if real is not None:
+            results[epoch] |= dream_fids(cortex, world, hc, args.fid, real, generator)
+        print(f"epoch {epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[epoch].items() if np.ndim(v) == 0))
+    write_evaluation(run_dir, evaluation_dataset(brain, results))
+    print(f"done: {run_dir / EVALUATION}")
+    return run_dir / EVALUATION
+
+
+def _data_schema():
+    from sims.config import DataConfig
+
+    return DataConfig
+
+
+def _real_statistics(world, n: int, run_dir: Path):
+    from analysis.fid import real_statistics
+
+    cache = Path(os.environ.get("PAD_CACHE", Path.home() / ".cache" / "pad-sleep"))
+    return real_statistics(world.train_x, min(n, len(world.train_x)), cache)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from analysis.evaluate import measure
+from analysis.measure import measure, measurement_generator
 from cortex import Cortex
 from hippocampus import STRATEGIES, HippocampusConfig
 from sims.config import EvalConfig
@@ -34,7 +34,7 @@ def probe_images(world: World, n: int) -> Tensor:
 
 def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfig, seed: int, epoch: int) -> dict:
     """The metrics of `analysis.evaluate.measure` (the same code `python -m analysis.evaluate` runs) and the dreams."""
-    generator = torch.Generator(device=world.train_x.device).manual_seed(1_000_003 * seed + epoch)
+    generator = measurement_generator(world.train_x.device, seed, epoch)
     figures = measure(latent_code(cortex), world, generator, readout_epochs=cfg.readout_epochs, readout_lr=cfg.readout_lr,
                       readout_batch=cfg.readout_batch, occlusion=cfg.occlusion, geometry=cfg.geometry)
     return figures | dreams(cortex, probe_images(world, cfg.probes), hc, seed)

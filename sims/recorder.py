@@ -11,7 +11,7 @@ import torch
 import xarray as xr
 from torch import Tensor
 
-from analysis.evaluate import OCCLUSION_LEVELS
+from analysis.measure import OCCLUSION_LEVELS
 from analysis.variables import OCCLUSION_COORD
 from sims.activity import (COORDINATES, DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES,
                            PROBE_VARIABLES)

@@ -1,0 +1,58 @@
+"""The paper's measurements of a cortex at one epoch.
+
+`measure` is what the simulator's epoch-end hook calls, and what `python -m analysis.evaluate RUN_DIR` calls on the
+weights a run saved.
+"""
+from typing import Callable, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from analysis.geometry import latent_geometry
+from analysis.readout import encode_dataset, linear_readout
+from analysis.robustness import DROP_PROBS, occlusion_robustness
+
+
+def measurement_generator(device: torch.device, seed: int, epoch: int) -> torch.Generator:
+    """The random stream of one epoch's measurement (read-out init and shuffles, masks, pairs): a function of the
+    brain's seed and the epoch only, so a measurement made later gives the figures the epoch-end hook gave."""
+    return torch.Generator(device=device).manual_seed(1_000_003 * seed + epoch)
+
+
+class Data(Protocol):
+    """uint8 images (n, 3, 32, 32) and int64 labels on one device; `test_exact` (n_test,) bool."""
+
+    train_x: Tensor
+    train_y: Tensor
+    test_x: Tensor
+    test_y: Tensor
+    test_exact: Tensor
+
+
+def measure(encode: Callable[[Tensor], Tensor], data: Data, generator: torch.Generator, *, readout_epochs: int = 20,
+            readout_lr: float = 0.2, readout_batch: int = 64, occlusion: bool = True,
+            geometry: bool = False) -> dict[str, float | np.ndarray]:
+    """Linear separability (all and exact test images), and optionally the occlusion curve and the distance ratios."""
+    with torch.no_grad():
+        train_z, test_z = encode_dataset(encode, data.train_x), encode_dataset(encode, data.test_x)
+    classes = int(max(data.train_y.max(), data.test_y.max())) + 1
+    readout = linear_readout(train_z, data.train_y, classes=classes, epochs=readout_epochs, lr=readout_lr,
+                             batch=readout_batch, generator=generator)
+    exact = data.test_exact
+    figures = {
+        "readout_accuracy": readout.accuracy(test_z, data.test_y).item(),
+        "readout_accuracy_exact": readout.accuracy(test_z[exact], data.test_y[exact]).item() if exact.any() else np.nan,
+    }
+    with torch.no_grad():
+        if occlusion:
+            curve = occlusion_robustness(encode, readout, data.test_x, data.test_y, generator=generator)
+            figures["occlusion_accuracy"] = curve.accuracy.cpu().numpy()
+        if geometry:
+            ratios = latent_geometry(encode, data.test_x, data.test_y, generator=generator)
+            figures["intra_inter_ratio"] = float(ratios.intra_inter)
+            figures["occluded_inter_ratio"] = float(ratios.occluded_inter)
+    return figures
+
+
+OCCLUSION_LEVELS = np.array(DROP_PROBS)

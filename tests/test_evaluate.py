@@ -1,0 +1,40 @@
+"""`python -m analysis.evaluate`: a run made with evaluation off, measured later, gives the hook's figures."""
+import hashlib
+
+import numpy as np
+import xarray as xr
+
+from analysis.evaluate import main
+from analysis.load import open_run
+from sims.simulator import run
+from tests.helpers import tiny_config
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_evaluating_later_gives_the_hooks_figures_and_touches_nothing(tmp_path):
+    run(tiny_config("epochs=2", "data.train_size=192"), tmp_path / "on")
+    run(tiny_config("epochs=2", "data.train_size=192", "eval.every=0"), tmp_path / "off")
+    before = {p.name: digest(p) for p in (tmp_path / "off").rglob("*") if p.is_file()}
+    main([str(tmp_path / "off"), "--fid", "0", "--device", "cpu"])
+    after = {p.name: digest(p) for p in (tmp_path / "off").rglob("*") if p.is_file() and p.name != "evaluation.nc"}
+    assert after == before  # activity.nc and checkpoints untouched
+    with xr.open_dataset(tmp_path / "on" / "activity.nc") as hook, xr.open_dataset(tmp_path / "off" / "evaluation.nc") as later:
+        # evaluation never changes training, and the later measurement uses the hook's random stream
+        np.testing.assert_array_equal(hook.readout_accuracy.values, later.readout_accuracy.values)
+        np.testing.assert_array_equal(hook.occlusion_accuracy.values, later.occlusion_accuracy.values)
+        assert later.intra_inter_ratio.shape == (1, 2) and (later.intra_inter_ratio > 0).all()
+        for name, var in later.data_vars.items():
+            assert var.attrs["units"] is not None and var.attrs["long_name"], name
+    merged = open_run(tmp_path / "off")
+    assert "loss_kl" in merged and "intra_inter_ratio" in merged
+
+
+def test_evaluating_one_epoch_again_keeps_the_others(tmp_path):
+    run(tiny_config("epochs=2", "data.train_size=192", "eval.every=0"), tmp_path)
+    main([str(tmp_path), "--epochs", "1", "--fid", "0", "--no-geometry", "--device", "cpu"])
+    main([str(tmp_path), "--epochs", "2", "--fid", "0", "--no-geometry", "--device", "cpu"])
+    with xr.open_dataset(tmp_path / "evaluation.nc") as ds:
+        assert list(ds.epoch.values) == [1, 2] and np.isfinite(ds.readout_accuracy).all()
