@@ -1,0 +1,34 @@
+"""Both notebooks execute top to bottom on tiny runs, so they never rot."""
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from sims.simulator import run
+from tests.helpers import tiny_config
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "analysis" / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    for scenario in ("pad", "no_rem"):
+        for seed in (0, 1):
+            run(tiny_config(f"scenario={scenario}", f"seed={seed}", "epochs=2", "data.train_size=192"),
+                root / f"{scenario}_seed{seed}")
+    return root
+
+
+@pytest.mark.parametrize("name", ["single_run.ipynb", "compare_scenarios.ipynb"])
+def test_notebook_executes(name, runs, monkeypatch, tmp_path):
+    monkeypatch.setenv("PAD_RUN", str(runs / "pad_seed0"))
+    monkeypatch.setenv("PAD_RUNS", str(runs / "*"))
+    monkeypatch.setenv("PYTHONPATH", str(NOTEBOOKS.parents[1]))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any(o.output_type in ("display_data", "execute_result") for o in outputs)
