@@ -19,11 +19,11 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from analysis.load import ACTIVITY, EVALUATION
-from analysis.measure import OCCLUSION_LEVELS, Data, measure, measurement_generator
+from analysis.measure import OCCLUSION_LEVELS, Data, dreams_of, latent_code, measure, measurement_generator
 from analysis.readout import encode_dataset
 from analysis.variables import FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, READOUT_VARIABLES
 from cortex import Cortex, CortexConfig
-from hippocampus import STRATEGIES, HippocampusConfig
+from hippocampus import HippocampusConfig
 
 VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
 
@@ -38,11 +38,11 @@ def dream_fids(cortex: Cortex, data: Data, hc: HippocampusConfig, n: int, real_s
     """FID of n NREM dreams G(E(x)) and n REM dreams of recombined memories and noise, x the first n training images."""
     from analysis.fid import fid
 
-    z = encode_dataset(lambda x: cortex.latent(cortex.trunk(x)[-1]), data.train_x[:n])
+    z = encode_dataset(latent_code(cortex), data.train_x[:n])
     noise = torch.randn(z.shape, generator=generator, device=z.device)
-    seeds = STRATEGIES[hc.recombination](z, z.roll(-1, 0), noise, hc)
-    generate = lambda codes: torch.cat([cortex.generate(c) for c in codes.split(500)])
-    return {"fid_nrem": float(fid(generate(z), real_stats)), "fid_rem": float(fid(generate(seeds), real_stats))}
+    chunks = [dreams_of(cortex, zc, nc, hc) for zc, nc in zip(z.split(500), noise.split(500))]
+    nrem, rem = (torch.cat([c[i] for c in chunks]) for i in (0, 1))
+    return {"fid_nrem": float(fid(nrem, real_stats)), "fid_rem": float(fid(rem, real_stats))}
 
 
 def evaluation_dataset(brain: np.ndarray, results: dict[int, dict]) -> xr.Dataset:
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> Path:
     for epoch in epochs:
         cortex.load_state_dict(torch.load(available[epoch], map_location=device, weights_only=True)["cortex"])
         generator = measurement_generator(device, config.seed, epoch)
-        results[epoch] = measure(lambda x: cortex.latent(cortex.trunk(x)[-1]), world, generator,
+        results[epoch] = measure(latent_code(cortex), world, generator,
                                  readout_epochs=recipe.readout_epochs, readout_lr=recipe.readout_lr,
                                  readout_batch=recipe.readout_batch, geometry=not args.no_geometry)
         if real is not None:

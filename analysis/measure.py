@@ -10,8 +10,22 @@ import torch
 from torch import Tensor
 
 from analysis.geometry import latent_geometry
+from cortex import Cortex
+from hippocampus import STRATEGIES, HippocampusConfig
 from analysis.readout import encode_dataset, linear_readout
 from analysis.robustness import DROP_PROBS, occlusion_robustness
+
+
+def latent_code(cortex: Cortex) -> Callable[[Tensor], Tensor]:
+    """E_z: low-level activity (n, 3, 32, 32) -> z (n, latent_dim), without the discriminator head."""
+    return lambda x: cortex.latent(cortex.trunk(x)[-1])
+
+
+@torch.no_grad()
+def dreams_of(cortex: Cortex, z: Tensor, noise: Tensor, hc: HippocampusConfig) -> tuple[Tensor, Tensor]:
+    """NREM dreams G(z) of memories z (n, latent_dim), and REM dreams of each memory recombined (the run's strategy)
+    with the next one and cortical noise (n, latent_dim)."""
+    return cortex.generate(z), cortex.generate(STRATEGIES[hc.recombination](z, z.roll(-1, 0), noise, hc))
 
 
 def measurement_generator(device: torch.device, seed: int, epoch: int) -> torch.Generator:
