@@ -38,3 +38,13 @@ def test_evaluating_one_epoch_again_keeps_the_others(tmp_path):
     main([str(tmp_path), "--epochs", "2", "--fid", "0", "--no-geometry", "--device", "cpu"])
     with xr.open_dataset(tmp_path / "evaluation.nc") as ds:
         assert list(ds.epoch.values) == [1, 2] and np.isfinite(ds.readout_accuracy).all()
+
+
+def test_fid_of_dreams_is_measured_and_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAD_CACHE", str(tmp_path / "cache"))
+    run(tiny_config("epochs=1", "data.train_size=128", "eval.every=0"), tmp_path / "run")
+    main([str(tmp_path / "run"), "--fid", "16", "--no-geometry", "--device", "cpu"])
+    with xr.open_dataset(tmp_path / "run" / "evaluation.nc") as ds:
+        # an untrained-like generator's dreams are far from real images (real vs real at n=25 is about 250)
+        assert ds.fid_nrem.item() > 300 and ds.fid_rem.item() > 300
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1  # the real statistics, cached
