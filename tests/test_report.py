@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
-from analysis import published, report, style  # noqa: E402
+from analysis import figures, published, report, style  # noqa: E402
 from sims.simulator import run  # noqa: E402
 from tests.helpers import tiny_config  # noqa: E402
 
@@ -141,7 +141,7 @@ def synthetic(readout: np.ndarray, scenarios: list[str], dataset: str = "cifar10
 
 def test_last_evaluated_epoch_is_per_brain():
     ds = synthetic(np.array([[10.0, 20.0, np.nan], [30.0, np.nan, np.nan], [np.nan] * 3]), ["pad"] * 3)
-    final, epochs = report.last_evaluated(ds.readout_accuracy)
+    final, epochs = figures.last_evaluated(ds.readout_accuracy)
     np.testing.assert_array_equal(final.values, [20.0, 30.0, np.nan])
     np.testing.assert_array_equal(epochs, [2.0, 1.0, np.nan])
 
@@ -154,7 +154,7 @@ def test_published_numbers_sit_beside_the_table_and_one_seed_has_no_band():
     assert table.loc["wake_only", "published_readout_accuracy_sem"] == 0.54 and table.loc["wake_only", "n"] == 1
     assert np.isnan(table.loc["wake_only", "readout_accuracy_sem"])
     assert "| cifar10 | PAD | 2 | 2 | 58.00 ± 1.00 |" in report.markdown(table.reset_index())
-    ax = report.plot_readout(ds).axes[0]
+    ax = figures.plot_readout(ds).axes[0]
     assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1  # a band for pad (2 seeds) only
 
 
