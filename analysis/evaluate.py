@@ -19,9 +19,10 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from analysis.load import ACTIVITY, EVALUATION
-from analysis.measure import OCCLUSION_LEVELS, Data, dreams_of, latent_code, measure, measurement_generator
+from analysis.measure import (OCCLUSION_LEVELS, Data, dreams_of, latent_code, measure, measurement_generator,
+                              pca_projections)
 from analysis.readout import encode_dataset
-from analysis.variables import FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, READOUT_VARIABLES
+from analysis.variables import FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, PCA_VARIABLES, READOUT_VARIABLES
 from cortex import Cortex, CortexConfig
 from hippocampus import HippocampusConfig
 
@@ -113,7 +114,14 @@ def main(argv: list[str] | None = None) -> Path:
         if real is not None:
             results[epoch] |= dream_fids(cortex, world, hc, n_fid, real, generator)
         print(f"epoch {epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[epoch].items() if np.ndim(v) == 0))
-    write_evaluation(run_dir, evaluation_dataset(brain, results))
+    evaluation = evaluation_dataset(brain, results)
+    if not args.no_geometry:
+        last = max(epochs)
+        cortex.load_state_dict(torch.load(available[last], map_location=device, weights_only=True)["cortex"])
+        projections = pca_projections(latent_code(cortex), world, measurement_generator(device, config.seed, last))
+        evaluation = evaluation.assign({v.name: (v.dims, projections[v.name][None], v.attrs) for v in PCA_VARIABLES})
+        evaluation.attrs["pca_epoch"] = last
+    write_evaluation(run_dir, evaluation)
     print(f"done: {run_dir / EVALUATION}")
     return run_dir / EVALUATION
 

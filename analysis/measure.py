@@ -9,11 +9,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from analysis.geometry import latent_geometry
+from analysis.geometry import latent_geometry, pca, project
 from cortex import Cortex
 from hippocampus import STRATEGIES, HippocampusConfig
 from analysis.readout import encode_dataset, linear_readout
-from analysis.robustness import DROP_PROBS, occlusion_robustness
+from analysis.robustness import DROP_PROBS, occluded_latents, occlusion_robustness
 
 
 def latent_code(cortex: Cortex) -> Callable[[Tensor], Tensor]:
@@ -70,3 +70,16 @@ def measure(encode: Callable[[Tensor], Tensor], data: Data, generator: torch.Gen
 
 
 OCCLUSION_LEVELS = np.array(DROP_PROBS)
+
+
+@torch.no_grad()
+def pca_projections(encode: Callable[[Tensor], Tensor], data: Data, generator: torch.Generator,
+                    n: int = 1000) -> dict[str, np.ndarray]:
+    """The first n test images' z and their 30%-occluded copies' z on the clean latents' first two principal axes
+    (the paper's Figure 6b-d)."""
+    images, labels = data.test_x[:n], data.test_y[:n]
+    clean = encode_dataset(encode, images)
+    occluded = occluded_latents(encode, images, 0.3, square=4, generator=generator)
+    fit = pca(clean, 2)
+    return {"pca_clean": fit.projections.cpu().numpy(), "pca_label": labels.cpu().numpy(),
+            "pca_occluded": project(occluded, clean, fit.components).cpu().numpy()}

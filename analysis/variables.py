@@ -40,4 +40,12 @@ FID_VARIABLES = (
     Variable("fid_rem", ("brain", "epoch"), "1", "FID of REM dreams (recombined memories and noise) against the training images"),
 )
 
+PCA_VARIABLES = (  # measured at the last epoch `python -m analysis.evaluate` measures (attribute pca_epoch)
+    Variable("pca_clean", ("brain", "sample", "component"), "1",
+             "z of test images projected on the first principal components of those latents"),
+    Variable("pca_occluded", ("brain", "sample", "component"), "1",
+             "z of the same test images, 30% occluded (square 4), projected on the clean latents' components"),
+    Variable("pca_label", ("brain", "sample"), "1", "class label of each projected test image"),
+)
+
 OCCLUSION_COORD = {"units": "1", "long_name": "probability that an occluding square is dropped (set to grey)"}

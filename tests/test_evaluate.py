@@ -7,6 +7,7 @@ import xarray as xr
 from analysis.evaluate import main
 from analysis.load import open_run
 from sims.simulator import run
+from sims.world import load_arrays
 from tests.helpers import tiny_config
 
 
@@ -26,6 +27,10 @@ def test_evaluating_later_gives_the_hooks_figures_and_touches_nothing(tmp_path):
         np.testing.assert_array_equal(hook.readout_accuracy.values, later.readout_accuracy.values)
         np.testing.assert_array_equal(hook.occlusion_accuracy.values, later.occlusion_accuracy.values)
         assert later.intra_inter_ratio.shape == (1, 2) and (later.intra_inter_ratio > 0).all()
+        assert later.pca_clean.shape == (1, 200, 2) and later.attrs["pca_epoch"] == 2
+        np.testing.assert_allclose(later.pca_clean.values[0].mean(0), 0, atol=1e-4)  # centred on the clean mean
+        test_labels = load_arrays(tiny_config("data.train_size=192").data).test_y[:200]
+        np.testing.assert_array_equal(later.pca_label.values[0], test_labels)
         for name, var in later.data_vars.items():
             assert var.attrs["units"] is not None and var.attrs["long_name"], name
     merged = open_run(tmp_path / "off")
@@ -48,3 +53,4 @@ def test_fid_of_dreams_is_measured_and_cached(tmp_path, monkeypatch):
         # an untrained-like generator's dreams are far from real images (real vs real at n=25 is about 250)
         assert ds.fid_nrem.item() > 300 and ds.fid_rem.item() > 300
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 1  # the real statistics, cached
+
