@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# One CIFAR-10 epoch of the published protocol with its evaluation (about 5 minutes on 2 CPU cores).
+# One CIFAR-10 epoch of the published protocol with its evaluation (about 6 minutes on 2 CPU cores).
 run: $(VENV)/.installed
 	$(PY) sims/run_night.py epochs=1 $(ARGS)
 
