@@ -83,7 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> Path:
-    from sims.world import World, load_arrays  # the run's images: see the module docstring
+    from sims.config import DataConfig  # the run's images: see the module docstring
+    from sims.world import World, load_arrays
 
     args = parse_args(argv)
     run_dir = args.run_dir
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> Path:
     with xr.open_dataset(run_dir / ACTIVITY) as run:
         brain, config = run.brain.values, OmegaConf.create(run.attrs["config"])
     device = torch.device(args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
-    data_cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(_data_schema()), config.data))
+    data_cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(DataConfig), config.data))
     world = World(load_arrays(data_cfg), device, config.optim.batch_size)
     cortex = Cortex(CortexConfig(**OmegaConf.to_container(config.cortex))).to(device)
     hc = HippocampusConfig(**OmegaConf.to_container(config.hippocampus))
@@ -124,12 +125,6 @@ def main(argv: list[str] | None = None) -> Path:
     write_evaluation(run_dir, evaluation)
     print(f"done: {run_dir / EVALUATION}")
     return run_dir / EVALUATION
-
-
-def _data_schema():
-    from sims.config import DataConfig
-
-    return DataConfig
 
 
 def _real_statistics(world, n: int):

@@ -12,6 +12,8 @@ from typing import Callable, NamedTuple
 import torch
 from torch import Tensor
 
+from cortex import to_activity
+
 
 class Readout(NamedTuple):
     weight: Tensor  # (classes, latent_dim)
@@ -28,7 +30,7 @@ class Readout(NamedTuple):
 @torch.no_grad()
 def encode_dataset(encode: Callable[[Tensor], Tensor], images: Tensor, batch: int = 1000) -> Tensor:
     """Latents (n, latent_dim) of uint8 images (n, 3, 32, 32), converted to [-1, 1] batch by batch on their device."""
-    return torch.cat([encode(chunk.to(torch.float32) / 127.5 - 1.0) for chunk in images.split(batch)])
+    return torch.cat([encode(to_activity(chunk)) for chunk in images.split(batch)])
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from analysis.readout import Readout
-from cortex.occlusion import occlude
+from cortex import occlude, to_activity
 
 DROP_PROBS = tuple(k / 10 for k in range(11))  # 0, 0.1, ..., 1.0 as in the paper's Figure 5
 
@@ -32,11 +32,11 @@ def default_generator(device: torch.device, seed: int = 0) -> torch.Generator:
 
 
 def occluded_batches(images: Tensor, drop_prob: float, square: int, generator: torch.Generator, batch: int):
-    """Yield (rows, x): uint8 images (n, 3, 32, 32) converted to [-1, 1] as `encode_dataset` does, then occluded with
+    """Yield (rows, x): uint8 images (n, 3, 32, 32) as low-level activity in [-1, 1], occluded with
     one mask per image (squares of side `square` dropped with probability `drop_prob`), `batch` images at a time."""
     device = images.device
     for start in range(0, images.shape[0], batch):
-        x = images[start:start + batch].to(torch.float32) / 127.5 - 1.0
+        x = to_activity(images[start:start + batch])
         n = x.shape[0]
         p = torch.full((n,), float(drop_prob), device=device)
         s = torch.full((n,), int(square), dtype=torch.int64, device=device)

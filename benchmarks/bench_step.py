@@ -53,7 +53,7 @@ if __package__ in (None, ""):  # run as a script: make the repository's packages
 from cortex import Cortex  # noqa: E402
 from sims.registry import compose_config  # noqa: E402
 from sims.simulator import Simulator  # noqa: E402
-from sims.world.world import to_activity  # noqa: E402
+from cortex import to_activity  # noqa: E402
 
 CIFAR10_DAYS = 781  # 50000 training images // batch 64 (drop_last), one Wake batch per day
 DEFAULT_DAYS = {"cpu": 60, "cuda": CIFAR10_DAYS}

@@ -7,11 +7,10 @@ import torch
 from torch import Tensor
 
 from analysis.measure import dreams_of, latent_code, measure, measurement_generator
-from cortex import Cortex
+from cortex import Cortex, to_activity
 from hippocampus import HippocampusConfig
 from sims.config import EvalConfig
 from sims.world import World
-from sims.world.world import to_activity
 
 
 @torch.no_grad()

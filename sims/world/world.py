@@ -3,13 +3,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from cortex import to_activity
 from sims.errors import PadError
 from sims.world.sources import Arrays
-
-
-def to_activity(images: Tensor) -> Tensor:
-    """uint8 images -> low-level activity in [-1, 1] (ToTensor then Normalize(0.5, 0.5))."""
-    return images.to(torch.float32) / 127.5 - 1.0
 
 
 class World:
