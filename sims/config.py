@@ -6,22 +6,12 @@ from typing import Optional
 from cortex import CortexConfig
 from hippocampus import HippocampusConfig
 from neuromod import BrainState, NeuromodConfig
+from world.config import DataConfig, DataName  # noqa: F401 (the data group's schema lives with the world)
 
 
-class DataName(str, Enum):
-    cifar10 = "cifar10"
-    svhn = "svhn"
-    shapes = "shapes"
-
-
-@dataclass
-class DataConfig:
-    name: DataName = DataName.cifar10
-    # Unset: $PAD_DATA, then ./data, then ../shared/data beside the repository, then torchvision's download into ./data.
-    root: Optional[str] = None
-    train_size: Optional[int] = None  # first N training images (None: all)
-    test_size: Optional[int] = None  # first N test images (None: all)
-    download: bool = True  # let torchvision download where no local copy is found
+class DType(str, Enum):
+    float32 = "float32"
+    float64 = "float64"
 
 
 @dataclass
@@ -42,18 +32,22 @@ class ScheduleConfig:
 @dataclass
 class WakePhase:
     weight: float = 1.0  # W: weight of the reconstruction loss (the KL and discriminator terms keep weight 1, as published)
-    latent_noise_std: float = 0.0  # std of Gaussian noise added to z before G's reconstruction (0.5 in "w/o REM")
+    # std of Gaussian noise added to z before G's reconstruction: the authors' epsilon, 0.5 "for models without the REM
+    # phase" (w/o REM, Wake only)
+    latent_noise_std: float = 0.0
 
 
 @dataclass
 class NremPhase:
-    weight: float = 1.0  # N: weight of the latent reconstruction loss; 0 switches the phase off
+    # N: weight of the latent reconstruction loss. 0 is the authors' N = 0: no NREM learning, but the slot's encoder
+    # step still happens (under optim.idle_parameters=momentum it moves E on its momentum alone).
+    weight: float = 1.0
     max_square: int = 8  # occlusion square sizes are drawn from 1..max_square
 
 
 @dataclass
 class RemPhase:
-    weight: float = 1.0  # R: weight of the adversarial loss; 0 switches the phase off
+    weight: float = 1.0  # R: weight of the adversarial loss; 0 switches the phase off (no update at all, as the authors' R = 0)
 
 
 @dataclass
@@ -65,12 +59,23 @@ class PhasesConfig:
     rem: RemPhase = field(default_factory=RemPhase)
 
 
+class IdleParameters(str, Enum):
+    """What an optimizer step does to a parameter that got no gradient in that phase (REFERENCE.md, "Optimizer
+    semantics"). momentum: it still moves on its Adam momentum, as under PyTorch 1.x, whose zero_grad() filled
+    gradients with zeros: the behaviour that produced the published numbers. frozen: it is left alone (PyTorch 2's
+    zero_grad(set_to_none=True)). A parameter that has never had a gradient is left alone either way."""
+
+    momentum = "momentum"
+    frozen = "frozen"
+
+
 @dataclass
 class OptimConfig:
     batch_size: int = 64
     lr: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
+    idle_parameters: IdleParameters = IdleParameters.momentum
 
 
 @dataclass
@@ -88,6 +93,7 @@ class EvalConfig:
 class PadConfig:
     scenario_name: str = "pad"
     seed: int = 0
+    dtype: DType = DType.float32  # of weights, optimizer state, episodes and logged figures (float64 for verification)
     epochs: int = 50
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     progress: bool = True

@@ -14,11 +14,11 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
+from records.errors import PadError
 from sims.checkpoint import load_checkpoint
-from sims.errors import PadError
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
-from sims.world import load_arrays
+from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
 

@@ -3,7 +3,6 @@
 Per-step device figures go into a preallocated (steps of the epoch, variables) buffer with one indexed copy per step;
 the buffer reaches the host at epoch end (or when progress asks for recent losses), never per step.
 """
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +10,18 @@ import torch
 import xarray as xr
 from torch import Tensor
 
-from analysis.measure import OCCLUSION_LEVELS
-from analysis.variables import OCCLUSION_COORD
-from sims.activity import (COORDINATES, DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES,
-                           PROBE_VARIABLES)
+from records.files import atomic_write
+from records.variables import (COORDINATES, DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES,
+                               OCCLUSION_COORD, OCCLUSION_LEVELS, PROBE_VARIABLES)
 from sims.schedule import DayPlan
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
 
 
 class Recorder:
-    def __init__(self, plan: DayPlan, days_per_epoch: int, device: torch.device, attrs: dict, scenario: str, seed: int):
-        self.plan, self.days_per_epoch, self.device = plan, days_per_epoch, device
+    def __init__(self, plan: DayPlan, days_per_epoch: int, device: torch.device, attrs: dict, scenario: str, seed: int,
+                 dtype: torch.dtype = torch.float32):
+        self.plan, self.days_per_epoch, self.device, self.dtype = plan, days_per_epoch, device, dtype
         self.attrs, self.scenario, self.seed = attrs, scenario, seed
         self.steps: list[np.ndarray] = []  # per finished epoch: (steps, device variables) float32
         self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
@@ -33,7 +32,7 @@ class Recorder:
     # --- the hot loop -------------------------------------------------------------------------------------------
     def begin_epoch(self) -> None:
         rows = self.days_per_epoch * len(self.plan.states)
-        self.buffer = torch.full((rows, len(DEVICE_NAMES)), float("nan"), device=self.device)
+        self.buffer = torch.full((rows, len(DEVICE_NAMES)), float("nan"), device=self.device, dtype=self.dtype)
 
     def log_step(self, row: int, figures: dict[str, Tensor]) -> None:
         if not figures:
@@ -84,7 +83,7 @@ class Recorder:
             "epoch": ("epoch", np.array(epochs, dtype=np.int64), {"units": "1", "long_name": "training epoch (1-based)"}),
         }
         if "occlusion_accuracy" in data:
-            coords["occlusion"] = ("occlusion", OCCLUSION_LEVELS, OCCLUSION_COORD)
+            coords["occlusion"] = ("occlusion", np.array(OCCLUSION_LEVELS), OCCLUSION_COORD)
         return xr.Dataset(data, coords=coords, attrs=self.attrs)
 
     def _epoch_data(self, epochs: list[int]) -> dict:
@@ -100,9 +99,8 @@ class Recorder:
 
     def write(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
-        tmp = path.with_name(path.name + ".tmp")
-        self.dataset().to_netcdf(tmp, engine="netcdf4")
-        os.replace(tmp, path)
+        dataset = self.dataset()
+        atomic_write(path, lambda tmp: dataset.to_netcdf(tmp, engine="netcdf4"))
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
     def state_dict(self) -> dict:

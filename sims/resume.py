@@ -3,13 +3,14 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from sims.errors import PadError
+from records.errors import PadError
 
 # Keys a resumed run may change: how long it lasts, where it runs, and how it is watched.
 RUN_CONTROL = ("epochs", "device", "progress", "eval", "keep_epoch_cortex")
 
 
-def _flat(cfg: DictConfig) -> dict:
+def flat(cfg: DictConfig) -> dict:
+    """Every leaf of a configuration as dotted key -> value (enums as their names)."""
     out = {}
 
     def walk(node, prefix):
@@ -24,7 +25,7 @@ def _flat(cfg: DictConfig) -> dict:
 
 
 def check_compatible(saved: DictConfig, current: DictConfig, where: Path) -> None:
-    old, new = _flat(saved), _flat(current)
+    old, new = flat(saved), flat(current)
     for key in sorted(set(old) | set(new)):
         if key.split(".")[0] in RUN_CONTROL:
             continue

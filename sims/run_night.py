@@ -12,10 +12,11 @@ if __package__ in (None, ""):  # run as a script: make the repository's packages
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import hydra
+import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sims.errors import PadError
+from records.errors import PadError
 from sims.preflight import preflight
 from sims.registry import register_configs
 
@@ -32,6 +33,7 @@ def fail(message: str, status: int) -> NoReturn:
 def simulate(cfg: DictConfig) -> None:
     from sims.simulator import run
 
+    torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
         run(cfg, run_dir)

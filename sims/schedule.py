@@ -8,7 +8,7 @@ import numpy as np
 
 from neuromod import BrainState, Drive, NeuromodController, Neuromodulators, Plasticity
 from sims.config import ScheduleConfig
-from sims.errors import PadError
+from records.errors import PadError
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,24 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from hippocampus import STRATEGIES, recombine
+from hippocampus import STRATEGIES, recall
 from neuromod import Drive, NeuromodController
 from sims import __version__
 from sims.brain import Brain
+from sims.labels import scenario_label
 from sims.checkpoint import load_checkpoint, save_checkpoint
 from sims.config import PadConfig
-from sims.errors import PadError
+from records.errors import PadError
 from sims.evaluation import evaluate, probe_images
 from sims.phases import nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.schedule import DayPlan
-from sims.world import World, load_arrays
+from sims.streams import Streams
+from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
+STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
 
 
 def resolve_device(name: str) -> torch.device:
@@ -35,31 +38,47 @@ def resolve_device(name: str) -> torch.device:
         raise PadError(f"device={name}: not a device (auto, cpu, cuda or cuda:N)") from None
 
 
+def store_capacity(cfg: PadConfig, day_episodes: int) -> int:
+    """hippocampus.capacity, or two days of episodes where it is unset; refused if too small for the strategies."""
+    hc = cfg.hippocampus
+    for key in ("replay", "recombination"):
+        if getattr(hc, key) not in STRATEGIES:
+            raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
+    days = 2 if any(STRATEGIES[s].needs_yesterday for s in (hc.replay, hc.recombination)) else 1
+    if hc.capacity is None:
+        return 2 * day_episodes
+    if hc.capacity < days * day_episodes:
+        raise PadError(f"hippocampus.capacity={hc.capacity}: cannot hold the {days * day_episodes} episodes of "
+                       f"{'today and yesterday' if days == 2 else 'one day'} ({day_episodes} a day); "
+                       f"leave it unset to size it from the plan")
+    return hc.capacity
+
+
 class Simulator:
+    """One brain's life. The epoch protocol is public: `begin_epoch()`, then `live_day()` until `epoch_done`,
+    then `end_epoch()` (evaluation, activity file, checkpoint); `run()` does exactly that until `epochs`."""
+
     def __init__(self, config: DictConfig, run_dir: Path):
         self.config = config  # as composed: written into files, compared on resume
         self.cfg: PadConfig = OmegaConf.to_object(config)  # plain dataclasses: no OmegaConf lookups in the hot loop
         self.run_dir = Path(run_dir)
         cfg = self.cfg
-        for key in ("replay", "recombination"):
-            if getattr(cfg.hippocampus, key) not in STRATEGIES:
-                raise PadError(f"hippocampus.{key}={getattr(cfg.hippocampus, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
         self.device = resolve_device(cfg.device)
-        torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
+        self.dtype = getattr(torch, cfg.dtype.value)
         self.plan = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod))
         self.world = World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
         self.days_per_epoch = self.world.batches_per_epoch // self.plan.sensory_steps
         if self.days_per_epoch < 1:
             raise PadError(f"data.train_size: {len(self.world.train_y)} images make no full day of "
                            f"{self.plan.sensory_steps} batches of {cfg.optim.batch_size}")
-        day_episodes = self.plan.sensory_steps * cfg.optim.batch_size
-        if cfg.hippocampus.capacity < day_episodes:
-            raise PadError(f"hippocampus.capacity={cfg.hippocampus.capacity}: cannot hold one day's {day_episodes} episodes")
-        self.brain = Brain.build(cfg.cortex, cfg.optim, cfg.hippocampus.capacity, cfg.seed, self.device)
-        self.generator = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        capacity = store_capacity(cfg, self.plan.sensory_steps * cfg.optim.batch_size)
+        self.brain = Brain.build(cfg.cortex, cfg.optim, capacity, cfg.seed, self.device, self.dtype)
+        self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
-                 "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device)}
-        self.recorder = Recorder(self.plan, self.days_per_epoch, self.device, attrs, cfg.scenario_name, cfg.seed)
+                 "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
+                 "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name}
+        self.recorder = Recorder(self.plan, self.days_per_epoch, self.device, attrs, scenario_label(config), cfg.seed,
+                                 self.dtype)
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
         self._interrupted = False
@@ -74,26 +93,54 @@ class Simulator:
     def activity_path(self) -> Path:
         return self.run_dir / "activity.nc"
 
-    # --- one day and night ----------------------------------------------------------------------------------------
+    @property
+    def epoch_done(self) -> bool:
+        return self.day_in_epoch == self.days_per_epoch
+
+    # --- the epoch protocol ---------------------------------------------------------------------------------------
+    def begin_epoch(self) -> None:
+        """A fresh order of the training set (from the data stream) and an empty step buffer."""
+        self.order = self.world.shuffle(self.streams["data"])
+        self.recorder.begin_epoch()
+
     def live_day(self) -> None:
+        """Day `day_in_epoch` of the epoch and the night after it; then the next day is due."""
         cfg, brain, day_in_epoch = self.cfg, self.brain, self.day_in_epoch
         day = (self.epoch - 1) * self.days_per_epoch + day_in_epoch
         batch = day_in_epoch * self.plan.sensory_steps
         row = day_in_epoch * len(self.plan.steps)
         for k, step in enumerate(self.plan.steps):
             drive = step.plasticity.drive
+            generator = self.streams[STREAMS[drive]]
             if drive == Drive.SENSORY:
-                x = self.world.batch(self.order, batch)
+                inputs = self.world.batch(self.order, batch).to(self.dtype)
                 batch += 1
-                figures, z = wake_step(brain, x, step.plasticity, cfg.phases.wake, self.generator)
-                brain.hippocampus.store(z, day)
+                phase = cfg.phases.wake
             else:
                 strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
                 phase = cfg.phases.nrem if drive == Drive.REPLAY else cfg.phases.rem
-                seeds = recombine(brain.hippocampus, strategy, cfg.hippocampus, day, cfg.optim.batch_size,
-                                  day_in_epoch == 0, self.generator)
-                figures = PHASES[drive](brain, seeds, step.plasticity, phase, self.generator)
-            self.recorder.log_step(row + k, figures)
+                inputs = recall(brain.hippocampus, strategy, cfg.hippocampus, day, cfg.optim.batch_size,
+                                day_in_epoch == 0, generator)
+            result = PHASES[drive](brain, inputs, step.plasticity, phase, generator)
+            if result.episodes is not None:
+                brain.hippocampus.store(result.episodes, day)
+            self.recorder.log_step(row + k, result.figures)
+        self.day_in_epoch += 1
+
+    def end_epoch(self, seconds: float = float("nan")) -> None:
+        """Evaluation (where due), the epoch's figures into the activity file, the cortex's weights, the checkpoint."""
+        cfg, epoch = self.cfg, self.epoch
+        figures = {"epoch_seconds": seconds}
+        if cfg.eval.every > 0 and (epoch % cfg.eval.every == 0 or epoch == cfg.epochs):
+            figures |= evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
+            tqdm.write(f"epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
+                       f"(exact test images: {figures['readout_accuracy_exact']:.2f}%)")
+        self.recorder.end_epoch(epoch, figures)
+        if cfg.keep_epoch_cortex:
+            save_checkpoint(self.run_dir / "checkpoints" / f"cortex_epoch_{epoch:03d}.pt",
+                            {"cortex": self.brain.cortex.state_dict(), "epoch": epoch})
+        self.epoch, self.day_in_epoch, self.order = epoch + 1, 0, None
+        self._save()
 
     # --- the run --------------------------------------------------------------------------------------------------
     def run(self) -> Path:
@@ -112,15 +159,13 @@ class Simulator:
 
     def _run_epoch(self, bar: tqdm, every: int) -> None:
         if self.day_in_epoch == 0:
-            self.order = self.world.shuffle(self.generator)
-            self.recorder.begin_epoch()
+            self.begin_epoch()
         start = time.perf_counter()
         bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
-        while self.day_in_epoch < self.days_per_epoch:
+        while not self.epoch_done:
             self.live_day()
-            self.day_in_epoch += 1
             bar.update(1)
-            if self.cfg.progress and (self.day_in_epoch % every == 0 or self.day_in_epoch == self.days_per_epoch):
+            if self.cfg.progress and (self.day_in_epoch % every == 0 or self.epoch_done):
                 rows = self.day_in_epoch * len(self.plan.steps)
                 recent = self.recorder.recent(rows, every * len(self.plan.steps))
                 bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
@@ -128,21 +173,7 @@ class Simulator:
             if self._interrupted:
                 self._save()
                 raise KeyboardInterrupt(f"interrupted; checkpoint saved in {self.checkpoint_path}")
-        self._end_epoch(time.perf_counter() - start)
-
-    def _end_epoch(self, seconds: float) -> None:
-        cfg, epoch = self.cfg, self.epoch
-        figures = {"epoch_seconds": seconds}
-        if cfg.eval.every > 0 and (epoch % cfg.eval.every == 0 or epoch == cfg.epochs):
-            figures |= evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
-            tqdm.write(f"epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
-                       f"(exact test images: {figures['readout_accuracy_exact']:.2f}%)")
-        self.recorder.end_epoch(epoch, figures)
-        if cfg.keep_epoch_cortex:
-            save_checkpoint(self.run_dir / "checkpoints" / f"cortex_epoch_{epoch:03d}.pt",
-                            {"cortex": self.brain.cortex.state_dict(), "epoch": epoch})
-        self.epoch, self.day_in_epoch, self.order = epoch + 1, 0, None
-        self._save()
+        self.end_epoch(time.perf_counter() - start)
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
     def _on_interrupt(self, signum, frame) -> None:
@@ -159,7 +190,7 @@ class Simulator:
             "epoch": self.epoch,
             "day_in_epoch": self.day_in_epoch,
             "order": None if self.order is None else self.order.cpu(),
-            "generator": self.generator.get_state(),
+            "streams": self.streams.state_dict(),
             "config": OmegaConf.to_yaml(self.config),
         })
 
@@ -170,7 +201,7 @@ class Simulator:
         self.epoch, self.day_in_epoch = int(state["epoch"]), int(state["day_in_epoch"])
         self.order = None if state["order"] is None else state["order"].to(self.device)
         try:
-            self.generator.set_state(state["generator"])
+            self.streams.load_state_dict(state["streams"])
         except RuntimeError:
             raise PadError(f"{self.checkpoint_path}: made on another kind of device than device={self.cfg.device}") from None
 

@@ -4,8 +4,8 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from analysis.variables import GEOMETRY_VARIABLES
-from sims.activity import DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, HOST_STEP_VARIABLES
+from records.variables import (DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, GEOMETRY_VARIABLES,
+                               HOST_STEP_VARIABLES)
 from sims.simulator import run
 from tests.helpers import tiny_config
 

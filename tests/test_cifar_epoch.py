@@ -4,7 +4,7 @@ import xarray as xr
 
 from sims.registry import compose_config
 from sims.simulator import run
-from sims.world.sources import candidate_roots
+from world.sources import candidate_roots
 
 pytestmark = pytest.mark.slow
 

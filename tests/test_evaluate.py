@@ -1,14 +1,19 @@
-"""`python -m analysis.evaluate`: a run made with evaluation off, measured later, gives the hook's figures."""
+"""`python -m analysis.evaluate`: a run made with evaluation off, measured later, gives the hook's figures; and each
+metric's random stream is its own, so switching one metric on or off changes no other's figures."""
 import hashlib
 
 import numpy as np
+import pytest
+import torch
 import xarray as xr
 
 from analysis.evaluate import main
 from analysis.load import open_run
+from analysis.measure import latent_code, measure, metric_generator
+from cortex import Cortex, CortexConfig
 from sims.simulator import run
-from sims.world import load_arrays
 from tests.helpers import tiny_config
+from world import DataConfig, DataName, World, load_arrays
 
 
 def digest(path):
@@ -19,7 +24,7 @@ def test_evaluating_later_gives_the_hooks_figures_and_touches_nothing(tmp_path):
     run(tiny_config("epochs=2", "data.train_size=192"), tmp_path / "on")
     run(tiny_config("epochs=2", "data.train_size=192", "eval.every=0"), tmp_path / "off")
     before = {p.name: digest(p) for p in (tmp_path / "off").rglob("*") if p.is_file()}
-    main([str(tmp_path / "off"), "--fid", "0", "--device", "cpu"])
+    main([str(tmp_path / "off"), "--fid", "0", "--device", "cpu", "--geometry"])  # the run itself had no geometry
     after = {p.name: digest(p) for p in (tmp_path / "off").rglob("*") if p.is_file() and p.name != "evaluation.nc"}
     assert after == before  # activity.nc and checkpoints untouched
     with xr.open_dataset(tmp_path / "on" / "activity.nc") as hook, xr.open_dataset(tmp_path / "off" / "evaluation.nc") as later:
@@ -54,3 +59,45 @@ def test_fid_of_dreams_is_measured_and_cached(tmp_path, monkeypatch):
         assert ds.fid_nrem.item() > 300 and ds.fid_rem.item() > 300
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 1  # the real statistics, cached
 
+
+
+def test_evaluating_later_follows_the_runs_own_flags(tmp_path):
+    flags = ("epochs=1", "data.train_size=192", "eval.occlusion=false", "eval.geometry=true")
+    run(tiny_config(*flags), tmp_path / "on")
+    run(tiny_config(*flags, "eval.every=0"), tmp_path / "off")
+    main([str(tmp_path / "off"), "--fid", "0", "--device", "cpu"])
+    with xr.open_dataset(tmp_path / "on" / "activity.nc") as hook, xr.open_dataset(tmp_path / "off" / "evaluation.nc") as later:
+        assert "occlusion_accuracy" not in hook and "occlusion_accuracy" not in later  # eval.occlusion=false
+        for name in ("readout_accuracy", "intra_inter_ratio", "occluded_inter_ratio"):
+            assert np.isfinite(hook[name].values).all(), name
+            np.testing.assert_array_equal(hook[name].values, later[name].values, err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def small_world():
+    arrays = load_arrays(DataConfig(name=DataName.shapes, train_size=200, test_size=100))
+    return World(arrays, torch.device("cpu"), batch_size=16)
+
+
+def test_each_metric_has_its_own_stream(small_world):
+    """The read-out is the same with the occlusion curve on or off, and so are the distance ratios, whose pairs and
+    masks would otherwise come after (or without) the curve's masks in one shared stream."""
+    torch.manual_seed(0)
+    encode = latent_code(Cortex(CortexConfig(channels=[3, 8, 16, 32], latent_dim=32)).eval())
+    kwargs = dict(readout_epochs=2, geometry=True)
+    with_curve = measure(encode, small_world, 3, 2, occlusion=True, **kwargs)
+    without = measure(encode, small_world, 3, 2, occlusion=False, **kwargs)
+    assert "occlusion_accuracy" in with_curve and "occlusion_accuracy" not in without
+    for name in ("readout_accuracy", "readout_accuracy_exact", "intra_inter_ratio", "occluded_inter_ratio"):
+        assert with_curve[name] == without[name], name
+    other_epoch = measure(encode, small_world, 3, 1, occlusion=False, **kwargs)
+    assert other_epoch["occluded_inter_ratio"] != without["occluded_inter_ratio"]  # the streams depend on the epoch
+
+
+def test_metric_streams_differ_by_name_seed_and_epoch():
+    draw = lambda *key: torch.rand(4, generator=metric_generator("cpu", *key)).tolist()
+    assert draw(0, 1, "readout") == draw(0, 1, "readout")  # a function of its key only
+    keys = [(0, 1, "readout"), (0, 1, "occlusion"), (0, 1, "geometry"), (1, 1, "readout"), (0, 2, "readout")]
+    assert len({tuple(draw(*k)) for k in keys}) == len(keys)
+    with pytest.raises(ValueError, match="metric='readuot'"):
+        metric_generator("cpu", 0, 1, "readuot")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from hippocampus import STRATEGIES, Hippocampus, HippocampusConfig, recombine
+from hippocampus import STRATEGIES, Hippocampus, HippocampusConfig, recall
 
 
 def filled(days: int, n: int = 4, dim: int = 3, capacity: int = 8) -> Hippocampus:
@@ -32,10 +32,10 @@ def test_the_papers_rem_mixture_and_first_batch_rule():
     hc, cfg = filled(2), HippocampusConfig()
     z, z_old = hc.recall_day(1, 4, torch.Generator()), hc.recall_day(0, 4, torch.Generator())
     gen = torch.Generator().manual_seed(5)
-    mixed = recombine(hc, "mix", cfg, day=1, n=4, first_day_of_epoch=False, generator=gen)
+    mixed = recall(hc, "mix", cfg, day=1, n=4, first_day_of_epoch=False, generator=gen)
     eps = torch.randn(4, 3, generator=torch.Generator().manual_seed(5))
     assert torch.allclose(mixed, 0.25 * z + 0.25 * z_old + 0.5 * eps)
-    first = recombine(hc, "mix", cfg, day=1, n=4, first_day_of_epoch=True, generator=torch.Generator().manual_seed(5))
+    first = recall(hc, "mix", cfg, day=1, n=4, first_day_of_epoch=True, generator=torch.Generator().manual_seed(5))
     assert torch.allclose(first, 0.5 * z + 0.5 * eps)
 
 
@@ -43,12 +43,23 @@ def test_named_strategies():
     hc, cfg = filled(2), HippocampusConfig()
     z, z_old = hc.recall_day(1, 4, torch.Generator()), hc.recall_day(0, 4, torch.Generator())
     eps = torch.randn(4, 3, generator=torch.Generator().manual_seed(6))
-    recall = lambda s: recombine(hc, s, cfg, day=1, n=4, first_day_of_epoch=False,
-                                 generator=torch.Generator().manual_seed(6))
-    assert torch.equal(recall("single"), z)
-    assert torch.allclose(recall("noise"), eps)
-    assert torch.allclose(recall("memories"), 0.5 * z + 0.5 * z_old)
+    seeds = lambda s: recall(hc, s, cfg, day=1, n=4, first_day_of_epoch=False, generator=torch.Generator().manual_seed(6))
+    assert torch.equal(seeds("single"), z)
+    assert torch.allclose(seeds("noise"), eps)
+    assert torch.allclose(seeds("memories"), 0.5 * z + 0.5 * z_old)
     assert set(STRATEGIES) == {"mix", "memories", "single", "noise"}
+    needs = {name: (s.needs_yesterday, s.needs_noise) for name, s in STRATEGIES.items()}
+    assert needs == {"mix": (True, True), "memories": (True, False), "single": (False, False), "noise": (False, True)}
+
+
+def test_recall_refuses_a_missing_yesterday_on_a_day_that_does_not_open_an_epoch():
+    hc, cfg = Hippocampus(4, 3), HippocampusConfig()
+    hc.store(torch.zeros(4, 3), day=0)
+    hc.store(torch.ones(4, 3), day=1)  # day 0 overwritten: the store holds one day
+    with pytest.raises(RuntimeError, match="needs day 0"):
+        recall(hc, "mix", cfg, day=1, n=4, first_day_of_epoch=False, generator=torch.Generator())
+    assert torch.equal(recall(hc, "single", cfg, day=1, n=4, first_day_of_epoch=False, generator=torch.Generator()),
+                       torch.ones(4, 3))  # single episodes need no yesterday
 
 
 def test_a_day_holding_more_episodes_than_asked_gives_distinct_ones():

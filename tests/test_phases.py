@@ -6,7 +6,7 @@ import torch
 from cortex import CortexConfig
 from neuromod import BrainState, NeuromodController
 from sims.brain import Brain
-from sims.config import NremPhase, OptimConfig, RemPhase, WakePhase
+from sims.config import IdleParameters, NremPhase, OptimConfig, RemPhase, WakePhase
 from sims.phases import nrem_step, rem_step, wake_step
 from sims.phases.learning import discriminator_loss
 
@@ -14,8 +14,9 @@ CONTROLLER = NeuromodController()
 WAKE, NREM, REM = (CONTROLLER.plasticity_of(s) for s in (BrainState.WAKE, BrainState.NREM, BrainState.REM))
 
 
-def make_brain(seed: int = 0) -> Brain:
-    return Brain.build(CortexConfig(channels=[3, 8, 16, 32], latent_dim=32), OptimConfig(), 64, seed, torch.device("cpu"))
+def make_brain(seed: int = 0, idle: str = "momentum") -> Brain:
+    return Brain.build(CortexConfig(channels=[3, 8, 16, 32], latent_dim=32), OptimConfig(idle_parameters=IdleParameters(idle)),
+                       64, seed, torch.device("cpu"))
 
 
 def snapshot(brain: Brain) -> dict[str, torch.Tensor]:
@@ -46,7 +47,7 @@ def test_wake_changes_both_pathways_and_returns_the_episode():
     before = snapshot(brain)
     x = images()
     z_expected = brain.cortex.encode(x).z.detach()
-    figures, z = wake_step(brain, x, WAKE, WakePhase(), gen)
+    figures, z = wake_step(brain, x, WAKE, WakePhase(), gen)  # a StepResult: (figures, episodes)
     g = groups(brain)
     assert changed(before, brain) == g["trunk"] | g["latent_head"] | g["discriminator"] | g["G"]
     assert torch.equal(z, z_expected)  # the episode is z before the update
@@ -66,7 +67,7 @@ def test_nrem_changes_only_the_encoders_trunk_and_latent_head():
     brain, gen = make_brain(), torch.Generator().manual_seed(0)
     before, g_opt = snapshot(brain), copy.deepcopy(brain.generator_optimizer.state_dict())
     episodes = torch.randn(16, 32, generator=gen)
-    figures = nrem_step(brain, episodes, NREM, NremPhase(), gen)
+    figures = nrem_step(brain, episodes, NREM, NremPhase(), gen).figures
     g = groups(brain)
     assert changed(before, brain) == g["trunk"] | g["latent_head"]
     assert brain.generator_optimizer.state_dict() == g_opt  # G's Adam state untouched
@@ -98,16 +99,58 @@ def test_rem_moves_g_up_and_e_down_the_rem_loss_gradient_as_one_adam_step():
         assert grads[name] is None and torch.equal(after[name], before[name])
 
 
-def test_switched_off_phases_leave_weights_and_optimizer_state_untouched():
-    brain, gen = make_brain(), torch.Generator().manual_seed(0)
+def optimizer_states(brain: Brain):
+    return copy.deepcopy((brain.encoder_optimizer.state_dict(), brain.generator_optimizer.state_dict()))
+
+
+def same_states(a, b) -> bool:
+    return all(x["param_groups"] == y["param_groups"] and x["state"].keys() == y["state"].keys()
+               and all(torch.equal(x["state"][k][m], y["state"][k][m]) for k in y["state"] for m in y["state"][k])
+               for x, y in zip(a, b))
+
+
+def test_switched_off_rem_and_frozen_idle_nrem_leave_weights_and_optimizer_state_untouched():
+    brain, gen = make_brain(idle="frozen"), torch.Generator().manual_seed(0)
     wake_step(brain, images(), WAKE, WakePhase(), gen)  # give the optimizers some state
-    before = snapshot(brain)
-    states = copy.deepcopy((brain.encoder_optimizer.state_dict(), brain.generator_optimizer.state_dict()))
+    before, states = snapshot(brain), optimizer_states(brain)
     episodes = torch.randn(16, 32, generator=gen)
-    assert nrem_step(brain, episodes, NREM, NremPhase(weight=0.0), gen) == {}
-    assert rem_step(brain, episodes, REM, RemPhase(weight=0.0), gen) == {}
+    assert nrem_step(brain, episodes, NREM, NremPhase(weight=0.0), gen).figures == {}
+    assert rem_step(brain, episodes, REM, RemPhase(weight=0.0), gen).figures == {}
     assert not changed(before, brain)
-    for now, then in zip((brain.encoder_optimizer.state_dict(), brain.generator_optimizer.state_dict()), states):
-        assert now["param_groups"] == then["param_groups"]
-        for key, moments in then["state"].items():
-            assert all(torch.equal(now["state"][key][m], moments[m]) for m in moments)
+    assert same_states(optimizer_states(brain), states)
+
+
+def test_momentum_semantics_moves_idle_parameters_on_their_adam_momentum_alone():
+    """The authors' N = 0 slot under PyTorch 1.x: E steps with zero gradients; by hand, Adam's update of a parameter
+    with moments (m, v) at step t and gradient 0 is -lr * (b1 m / (1 - b1^(t+1))) / (sqrt(b2 v / (1 - b2^(t+1))) + eps).
+    G (not plastic in NREM) and the REM slot with R = 0 stay untouched."""
+    brain, gen = make_brain(idle="momentum"), torch.Generator().manual_seed(0)
+    wake_step(brain, images(), WAKE, WakePhase(), gen)
+    before, states = snapshot(brain), optimizer_states(brain)
+    lr, (b1, b2), eps = OptimConfig().lr, (OptimConfig().beta1, OptimConfig().beta2), 1e-8
+    assert nrem_step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(weight=0.0), gen).figures == {}
+    encoder = brain.encoder_optimizer
+    names = {id(p): n for n, p in brain.cortex.named_parameters()}
+    for k, p in enumerate(p for group in encoder.param_groups for p in group["params"]):
+        m, v, t = (states[0]["state"][k][key] for key in ("exp_avg", "exp_avg_sq", "step"))
+        t = float(t) + 1
+        expected = before[names[id(p)]] - lr * (b1 * m / (1 - b1**t)) / ((b2 * v / (1 - b2**t)).sqrt() + eps)
+        assert torch.allclose(p.detach(), expected, atol=1e-8, rtol=0), names[id(p)]  # float32 rounding ~2e-9
+        assert float(encoder.state[p]["step"]) == t
+    assert not changed(before, brain) & groups(brain)["G"]
+    after_nrem = snapshot(brain)
+    rem_step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(weight=0.0), gen)
+    assert not changed(after_nrem, brain)
+
+
+def test_momentum_semantics_moves_the_discriminator_head_in_nrem_and_the_latent_head_in_rem():
+    for idle, moves in (("momentum", True), ("frozen", False)):
+        brain, gen = make_brain(idle=idle), torch.Generator().manual_seed(0)
+        wake_step(brain, images(), WAKE, WakePhase(), gen)
+        g = groups(brain)
+        before = snapshot(brain)
+        nrem_step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(), gen)
+        assert bool(changed(before, brain) & g["discriminator"]) == moves, idle
+        before = snapshot(brain)
+        rem_step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(), gen)
+        assert bool(changed(before, brain) & g["latent_head"]) == moves, idle

@@ -94,7 +94,7 @@ def assert_same_results(run_dir, reference_dir) -> None:
     n_tensors = sum(isinstance(t, torch.Tensor) for t in want["brain"]["cortex"].values())
     assert n_tensors > 10  # the comparison saw the cortex's weights
     assert_same(without_wall_clock(got["recorder"]), without_wall_clock(want["recorder"]), "recorder")
-    for key in ("epoch", "day_in_epoch", "order", "generator", "config"):
+    for key in ("epoch", "day_in_epoch", "order", "streams", "config"):
         assert_same(got[key], want[key], key)
     for epoch in range(1, EPOCHS + 1):
         name = f"cortex_epoch_{epoch:03d}.pt"

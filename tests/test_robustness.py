@@ -4,8 +4,9 @@ import pytest
 import torch
 
 from analysis.readout import Readout, encode_dataset, linear_readout
-from analysis.robustness import DROP_PROBS, occluded_latents, occlusion_robustness
+from analysis.robustness import occluded_latents, occlusion_robustness
 from cortex import Cortex, CortexConfig
+from records.variables import OCCLUSION_LEVELS
 
 QUADRANTS = [(0, 0), (0, 16), (16, 0), (16, 16)]
 
@@ -37,7 +38,7 @@ def readout() -> Readout:
 def test_ends_of_the_curve_are_the_clean_accuracy_and_the_predicted_class_share(readout):
     x, y = quadrant_images(1000, seed=1)
     curve = occlusion_robustness(quadrant_means, readout, x, y, generator=torch.Generator().manual_seed(3))
-    assert torch.allclose(curve.drop_probs, torch.tensor(DROP_PROBS)) and curve.square == 4
+    assert torch.allclose(curve.drop_probs, torch.tensor(OCCLUSION_LEVELS)) and curve.square == 4
     # p = 0: the clean accuracy, by an independent route (whole set at once, no occlusion code)
     clean = (readout.predict(quadrant_means(x.float() / 127.5 - 1)) == y).sum().item()
     assert abs(curve.accuracy[0].item() - clean / 10) < 1e-4

@@ -1,10 +1,19 @@
-"""Losses shared by the phases, and the one place where gradients become weight changes."""
+"""Losses shared by the phases, the one result type every phase step returns, and the one place where gradients
+become weight changes."""
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from neuromod import Plasticity
 from sims.brain import Brain
+from sims.config import IdleParameters
+
+
+class StepResult(NamedTuple):
+    figures: dict[str, Tensor]  # name -> 0-d device tensor (declared in records.variables); only what the step made
+    episodes: Tensor | None = None  # (batch, latent_dim) latent codes for the hippocampus to store (Wake), detached
 
 
 def kl_divergence(z: Tensor) -> Tensor:
@@ -22,16 +31,24 @@ def discriminator_loss(logit: Tensor, target: float) -> Tensor:
 
 
 def learn(brain: Brain, loss: Tensor, plasticity: Plasticity) -> None:
-    """One backward pass, then one update of E and, where plastic, of G (sign-switched: G ascends the loss).
-
-    Parameters without a gradient (not on the loss's path) are skipped by Adam: no weight or moment change.
-    """
+    """One backward pass, then one update (`update`)."""
     loss.backward()
+    update(brain, plasticity)
+
+
+def update(brain: Brain, plasticity: Plasticity) -> None:
+    """One Adam step of E and, where plastic, of G (sign-switched: G ascends the loss); then gradients are cleared.
+
+    A parameter without a gradient in this phase (not on the loss's path, or no loss at all) moves on its Adam
+    momentum under idle_parameters=momentum, whose clearing fills gradients with zeros (PyTorch 1.x zero_grad()),
+    and is skipped under frozen, whose clearing deletes them (PyTorch 2). A parameter never given a gradient has no
+    gradient tensor and is skipped under both.
+    """
     brain.encoder_optimizer.step()
     if plasticity.generator_plastic:
         if plasticity.generator_sign < 0:
-            grads = [p.grad for p in brain.cortex.generator_parameters() if p.grad is not None]
-            torch._foreach_neg_(grads)
+            torch._foreach_neg_([p.grad for p in brain.cortex.generator_parameters() if p.grad is not None])
         brain.generator_optimizer.step()
-    brain.encoder_optimizer.zero_grad(set_to_none=True)
-    brain.generator_optimizer.zero_grad(set_to_none=True)
+    set_to_none = brain.idle_parameters == IdleParameters.frozen
+    brain.encoder_optimizer.zero_grad(set_to_none=set_to_none)
+    brain.generator_optimizer.zero_grad(set_to_none=set_to_none)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sims.config import DataConfig, DataName
-from sims.errors import PadError
-from sims.world.shapes import make_shapes
+from records.errors import PadError
+from world.config import DataConfig, DataName
+from world.shapes import make_shapes
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]  # the repository root (world/sources.py)
 SHAPES_SIZES = (10000, 2000)  # train, test
 
 

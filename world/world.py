@@ -4,8 +4,8 @@ import torch
 from torch import Tensor
 
 from cortex import to_activity
-from sims.errors import PadError
-from sims.world.sources import Arrays
+from records.errors import PadError
+from world.sources import Arrays
 
 
 class World:

@@ -1,0 +1,103 @@
+"""Every logged variable, declared once: name, dimensions, units and description; and the occlusion levels.
+
+The simulator's recorder builds `activity.nc` from these, `python -m analysis.evaluate` builds `evaluation.nc` from them,
+and the tests check both files against them. They live in this leaf package because the simulator and the analysis
+both need them and neither may import the other's internals (analysis never imports sims).
+"""
+from dataclasses import dataclass
+
+# Drop probabilities of the occlusion curve: 0, 0.1, ..., 1.0 as in the paper's Figure 5.
+OCCLUSION_LEVELS = tuple(k / 10 for k in range(11))
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+
+    @property
+    def attrs(self) -> dict:
+        return {"units": self.units, "long_name": self.long_name}
+
+
+READOUT_VARIABLES = (
+    Variable("readout_accuracy", ("brain", "epoch"), "percent",
+             "test accuracy of a linear read-out of z trained on the training set (all test images); NaN if not evaluated"),
+    Variable("readout_accuracy_exact", ("brain", "epoch"), "percent",
+             "the same read-out's accuracy on the test images with exact pixels (CIFAR-10: the first 1000)"),
+    Variable("occlusion_accuracy", ("brain", "epoch", "occlusion"), "percent",
+             "accuracy of the clean-trained read-out on test images occluded by squares of side 4 dropped with "
+             "probability `occlusion` (one mask per image)"),
+)
+
+GEOMETRY_VARIABLES = (
+    Variable("intra_inter_ratio", ("brain", "epoch"), "1",
+             "mean distance of same-class latent pairs over that of different-class pairs (test images)"),
+    Variable("occluded_inter_ratio", ("brain", "epoch"), "1",
+             "mean distance between a test image's z and its 30%-occluded copy's, over the different-class distance"),
+)
+
+FID_VARIABLES = (
+    Variable("fid_nrem", ("brain", "epoch"), "1", "FID of NREM dreams G(E(x)) against the training images"),
+    Variable("fid_rem", ("brain", "epoch"), "1", "FID of REM dreams (recombined memories and noise) against the training images"),
+)
+
+PCA_VARIABLES = (  # measured at the last epoch `python -m analysis.evaluate` measures (attribute pca_epoch)
+    Variable("pca_clean", ("brain", "sample", "component"), "1",
+             "z of test images projected on the first principal components of those latents"),
+    Variable("pca_occluded", ("brain", "sample", "component"), "1",
+             "z of the same test images, 30% occluded (square 4), projected on the clean latents' components"),
+    Variable("pca_label", ("brain", "sample"), "1", "class label of each projected test image"),
+)
+
+OCCLUSION_COORD = {"units": "1", "long_name": "probability that an occluding square is dropped (set to grey)"}
+
+
+# Figures the phase steps compute on the device; NaN where a step's state does not produce them.
+DEVICE_STEP_VARIABLES = (
+    Variable("loss_reconstruction", ("brain", "step"), "1",
+             "Wake: mean squared error between G(z) and the image x, both in [-1, 1]"),
+    Variable("loss_kl", ("brain", "step"), "nat",
+             "Wake: KL divergence of the batch statistics of z from N(0, 1), mean over latent dimensions"),
+    Variable("loss_latent", ("brain", "step"), "1",
+             "NREM: mean squared error between E_z(occluded G(z)) and the replayed episode z"),
+    Variable("loss_discriminator", ("brain", "step"), "nat",
+             "binary cross-entropy of d against the state's teaching target (Wake: real loss, target 1; "
+             "REM: fake loss, target 0; G's adversarial loss is its negative)"),
+    Variable("discriminator_output", ("brain", "step"), "1",
+             "mean discriminator output d in [0, 1] (1 = externally driven): on images in Wake, on dreams in REM"),
+)
+
+# Figures the schedule and the controller fix on the host.
+HOST_STEP_VARIABLES = (
+    Variable("ach", ("brain", "step"), "1", "acetylcholine level, as a fraction of its waking level"),
+    Variable("na", ("brain", "step"), "1", "noradrenaline level, as a fraction of its waking level"),
+    Variable("generator_sign", ("brain", "step"), "1",
+             "sign of G's plasticity: +1 normal, -1 sign-switched (adversarial), 0 not plastic"),
+    Variable("discriminator_gate", ("brain", "step"), "1", "1 if the discriminator receives a teaching signal"),
+    Variable("discriminator_target", ("brain", "step"), "1", "discriminator teaching target: 1 external, 0 internal"),
+)
+
+EPOCH_VARIABLES = READOUT_VARIABLES + GEOMETRY_VARIABLES + (
+    Variable("epoch_seconds", ("brain", "epoch"), "s", "wall-clock time of the epoch's days and nights"),
+)
+
+DREAM_VARIABLES = (
+    Variable("dream_nrem", ("brain", "epoch", "probe", "channel", "row", "col"), "1",
+             "NREM dream of each probe memory, G(E_z(x_probe)), before occlusion, in [-1, 1]; NaN if not evaluated"),
+    Variable("dream_rem", ("brain", "epoch", "probe", "channel", "row", "col"), "1",
+             "REM dream of each probe memory recombined with the next probe and fixed cortical noise, in [-1, 1]"),
+)
+
+PROBE_VARIABLES = (
+    Variable("probe_image", ("brain", "probe", "channel", "row", "col"), "1",
+             "the fixed test images whose dreams are logged, in [-1, 1]"),
+)
+
+COORDINATES = {
+    "epoch": ("epoch", "1", "training epoch (1-based) a step belongs to"),
+    "day": ("day", "1", "day count since the start of the run (0-based) a step belongs to"),
+    "state": ("state", "", "brain state of the step: WAKE, NREM or REM"),
+}
