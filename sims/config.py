@@ -1,7 +1,6 @@
 """The simulator's structured configuration: one dataclass per component, checked by OmegaConf at composition."""
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
 
 from cortex import CortexConfig
 from hippocampus import HippocampusConfig

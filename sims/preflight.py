@@ -16,6 +16,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from records.errors import PadError
 from sims.checkpoint import load_checkpoint
+from sims.device import resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
 from world import load_arrays
@@ -79,8 +80,6 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
 
 def _epochs_done(cfg: DictConfig, run_dir: Path) -> int:
     """Check the device, and that `cfg` may continue the checkpoint in `run_dir`; the epochs that run has lived."""
-    from sims.simulator import resolve_device  # here, so that a mistyped key fails without loading the simulator
-
     resolve_device(cfg.device)
     checkpoint = run_dir / "checkpoints" / "last.pt"
     if not checkpoint.exists():

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 from records.errors import PadError
 from sims.preflight import preflight
 from sims.registry import register_configs
+from sims.simulator import run
 
 register_configs()
 FILES = "activity.nc, checkpoints/, .hydra/config.yaml"
@@ -31,8 +32,6 @@ def fail(message: str, status: int) -> NoReturn:
 
 @hydra.main(config_path="conf", config_name="config", version_base=None)
 def simulate(cfg: DictConfig) -> None:
-    from sims.simulator import run
-
     torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

@@ -13,6 +13,7 @@ from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
 from sims.checkpoint import load_checkpoint, save_checkpoint
+from sims.device import resolve_device
 from sims.config import PadConfig
 from records.errors import PadError
 from sims.evaluation import evaluate, probe_images
@@ -25,17 +26,6 @@ from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
 STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise PadError(f"device={name}: no CUDA device on this machine (use device=cpu or device=auto)")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise PadError(f"device={name}: not a device (auto, cpu, cuda or cuda:N)") from None
 
 
 def store_capacity(cfg: PadConfig, day_episodes: int) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torchvision
 
 from records.errors import PadError
 from world.config import DataConfig, DataName
@@ -54,8 +55,6 @@ def _cifar_npz(folder: Path) -> Arrays:
 
 
 def _torchvision(name: DataName, root: Path, download: bool) -> Arrays:
-    import torchvision
-
     if name == DataName.cifar10:
         train = torchvision.datasets.CIFAR10(str(root), train=True, download=download)
         test = torchvision.datasets.CIFAR10(str(root), train=False, download=download)
