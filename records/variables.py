@@ -80,6 +80,20 @@ HOST_STEP_VARIABLES = (
     Variable("discriminator_target", ("brain", "step"), "1", "discriminator teaching target: 1 external, 0 internal"),
 )
 
+# Which device figures each step logged (a NaN with its bit clear: not logged; with its bit set: the run diverged there),
+# and where each brain diverged. CF flag attributes name the bits in the order of DEVICE_STEP_VARIABLES.
+LOGGED = Variable("logged", ("brain", "step"), "1",
+                  "bit k set: the k-th per-step figure (flag_meanings) was logged at this step")
+DIVERGED_DAY = Variable("diverged_day", ("brain",), "1",
+                        "first day (0-based, since the run began) with a non-finite logged figure, weight or Adam "
+                        "state; -1 if the brain never diverged")
+
+
+def logged_flag_attrs() -> dict:
+    return LOGGED.attrs | {"flag_masks": [1 << k for k in range(len(DEVICE_STEP_VARIABLES))],
+                           "flag_meanings": " ".join(v.name for v in DEVICE_STEP_VARIABLES)}
+
+
 EPOCH_VARIABLES = READOUT_VARIABLES + GEOMETRY_VARIABLES + (
     Variable("epoch_seconds", ("brain", "epoch"), "s", "wall-clock time of the epoch's days and nights"),
 )

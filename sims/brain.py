@@ -34,6 +34,19 @@ class Brain:
             idle_parameters=IdleParameters(optim.idle_parameters),
         )
 
+    def first_nonfinite(self) -> str | None:
+        """The name of the first weight or Adam state holding a non-finite value, None if all are finite (one host
+        synchronisation)."""
+        tensors = {f"weight {n}": p for n, p in self.cortex.named_parameters()}
+        names = {id(p): n for n, p in self.cortex.named_parameters()}
+        for optimizer in (self.encoder_optimizer, self.generator_optimizer):
+            for p, state in optimizer.state.items():
+                tensors |= {f"Adam {key} of {names[id(p)]}": t for key, t in state.items() if key != "step"}
+        finite = torch.stack([torch.isfinite(t).all() for t in tensors.values()])
+        if bool(finite.all()):
+            return None
+        return list(tensors)[int((~finite).nonzero()[0])]
+
     def state_dict(self) -> dict:
         return {
             "cortex": self.cortex.state_dict(),

@@ -15,7 +15,7 @@ from sims.labels import scenario_label
 from sims.checkpoint import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
 from sims.config import PadConfig
-from records.errors import PadError
+from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
 from sims.phases import nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
@@ -151,19 +151,45 @@ class Simulator:
         if self.day_in_epoch == 0:
             self.begin_epoch()
         start = time.perf_counter()
+        checked = self.day_in_epoch * len(self.plan.steps)  # rows of this epoch checked for divergence
         bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
         while not self.epoch_done:
             self.live_day()
             bar.update(1)
-            if self.cfg.progress and (self.day_in_epoch % every == 0 or self.epoch_done):
+            if self.day_in_epoch % every == 0 or self.epoch_done:  # one host synchronisation every `every` days
                 rows = self.day_in_epoch * len(self.plan.steps)
-                recent = self.recorder.recent(rows, every * len(self.plan.steps))
-                bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
-                bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
+                self.check_health(checked, rows)
+                checked = rows
+                if self.cfg.progress:
+                    recent = self.recorder.recent(rows, every * len(self.plan.steps))
+                    bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
+                    bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
             if self._interrupted:
                 self._save()
                 raise KeyboardInterrupt(f"interrupted; checkpoint saved in {self.checkpoint_path}")
         self.end_epoch(time.perf_counter() - start)
+
+    def check_health(self, start: int, stop: int) -> None:
+        """Raise Diverged if a figure logged in rows [start, stop) of this epoch, or any weight or Adam state, is not
+        finite; the activity file then shows the epoch up to the end of the first bad day, and the last checkpoint
+        (the last good one: an epoch end or a Ctrl-C) is kept."""
+        per_day = len(self.plan.steps)
+        bad = self.recorder.first_nonfinite(start, stop)
+        if bad is not None:
+            row, name, value = bad
+            what = f"{self.plan.state_names[row % per_day]} {name}={value}"
+        elif (tensor := self.brain.first_nonfinite()) is not None:
+            row, what = stop - 1, f"{tensor} not finite"
+        else:
+            return
+        day_in_epoch = row // per_day
+        day = (self.epoch - 1) * self.days_per_epoch + day_in_epoch
+        kept = (f"the last good checkpoint, {self.checkpoint_path}, is kept" if self.checkpoint_path.exists()
+                else "no checkpoint had been written")
+        diagnosis = f"diverged on day {day} (epoch {self.epoch}, day {day_in_epoch} of it): {what}; {kept}"
+        self.recorder.mark_diverged(day, diagnosis, (day_in_epoch + 1) * per_day)
+        self.recorder.write(self.activity_path)
+        raise Diverged(diagnosis)
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
     def _on_interrupt(self, signum, frame) -> None:
