@@ -31,8 +31,8 @@ def cli_cwd(tmp_path_factory) -> Path:
 def run_night(cli_env, cli_cwd):
     """`run_night(*args)`: run `python sims/run_night.py ARGS...` to the end; returns the CompletedProcess (text)."""
 
-    def run(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, str(RUN_NIGHT), *map(str, args)], env=cli_env, cwd=cli_cwd,
+    def run(*args, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(RUN_NIGHT), *map(str, args)], env=cli_env, cwd=cwd or cli_cwd,
                               capture_output=True, text=True, timeout=timeout)
 
     return run
@@ -53,8 +53,8 @@ def run_nights(run_night):
 def start_night(cli_env, cli_cwd):
     """`start_night(*args, stdout=..., stderr=...)`: start `python sims/run_night.py ARGS...`; returns the Popen."""
 
-    def start(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, str(RUN_NIGHT), *map(str, args)], env=cli_env, cwd=cli_cwd,
+    def start(*args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd: Path | None = None) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(RUN_NIGHT), *map(str, args)], env=cli_env, cwd=cwd or cli_cwd,
                                 stdout=stdout, stderr=stderr)
 
     return start

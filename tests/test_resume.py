@@ -12,6 +12,9 @@ import pytest
 import torch
 import xarray as xr
 
+from sims.registry import compose_config
+from sims.resume import run_id
+
 DAYS = 12  # days per epoch: 192 training images in batches of 16
 EPOCHS = 2
 PROGRESS = re.compile(rb"epoch (\d+)/\d+ day (\d+)/(\d+)")
@@ -128,9 +131,11 @@ def test_killed_mid_epoch_and_rerun_ends_as_if_never_killed(start_night, run_nig
     assert_same_results(run_dir, reference())
 
 
-def test_ctrl_c_saves_the_day_and_rerun_ends_as_if_never_interrupted(start_night, run_night, args, reference, tmp_path):
-    run_dir = tmp_path / "run"
-    process = start_night(*args, f"hydra.run.dir={run_dir}")
+def test_ctrl_c_saves_the_day_and_the_same_command_resumes_in_the_default_run_directory(start_night, run_night, args,
+                                                                                        reference, tmp_path):
+    """No hydra.run.dir: the default run directory is a function of the brain's configuration, so the same command
+    finds the checkpoint again (and another seed does not)."""
+    process = start_night(*args, cwd=tmp_path)
     try:
         day = wait_for_day(process, epoch=2, day=3)
         assert process.poll() is None
@@ -140,11 +145,22 @@ def test_ctrl_c_saves_the_day_and_rerun_ends_as_if_never_interrupted(start_night
         process.kill()
     assert process.returncode == 130, stderr.decode()[-2000:]
     assert b"run the same command to resume" in stderr
+    (run_dir,) = (tmp_path / "runs").iterdir()
     # The checkpoint holds the day the interrupt arrived in: mid-epoch, at or after the day the progress bar showed.
     state = load(run_dir / "checkpoints" / "last.pt")
     assert state["epoch"] == 2 and day <= state["day_in_epoch"] < DAYS, (state["epoch"], state["day_in_epoch"], day)
     assert state["order"] is not None  # the epoch's order of the world, to live its remaining days
 
-    rerun = run_night(*args, f"hydra.run.dir={run_dir}")
+    rerun = run_night(*args, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr
+    assert f"done: {run_dir} " in rerun.stdout and len(list((tmp_path / "runs").iterdir())) == 1
     assert_same_results(run_dir, reference())
+
+
+def test_the_default_run_directory_is_a_function_of_what_defines_the_brain():
+    ident = lambda *o: run_id(compose_config(list(o)))
+    base = ident("scenario=pad", "seed=0")
+    assert base == ident("scenario=pad", "seed=0") == ident("epochs=7", "eval.every=0", "progress=false", "device=cpu")
+    others = [ident("seed=1"), ident("scenario=no_rem"), ident("hippocampus.recombination=noise"),
+              ident("data.train_size=640"), ident("eval.probes=8"), ident("optim.idle_parameters=frozen")]
+    assert len({base, *others}) == len(others) + 1
