@@ -7,9 +7,15 @@ what the run's own hook would have (`eval.occlusion`, `eval.geometry` and the re
 metric from its own random stream of (seed, epoch), so the figures equal the hook's exactly.
 
 The images come from `world` (the package the simulator reads them through), never from `sims`: analysis reads files
-and takes modules and tensors, so it runs without the simulator.
+and takes modules and tensors, so it runs without the simulator. They must be the images the run lived on: their
+fingerprint (`world.fingerprint`: source, sizes, SHA-256) is compared with the one the simulator recorded in
+`activity.nc` (attribute `data_fingerprint`), and a mismatch is refused (`--data-root` says where the run's data
+lies); a file older than fingerprints gets a warning. Bad input (a damaged activity file, a path that is not a run,
+epochs not saved) ends with one line, `error: ...`, and exit status 2, before anything is written.
 """
 import argparse
+import dataclasses
+import json
 import os
 import re
 from pathlib import Path
@@ -17,18 +23,22 @@ from pathlib import Path
 import numpy as np
 import torch
 import xarray as xr
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from analysis.fid import fid, real_statistics
-from analysis.load import ACTIVITY, EVALUATION
+from analysis.cli import Parser, bad_input
+from analysis.load import ACTIVITY, EVALUATION, note, read_netcdf, warn
 from analysis.measure import Data, dreams_of, latent_code, measure, metric_generator, pca_projections
 from analysis.readout import encode_dataset
 from cortex import Cortex, CortexConfig
 from hippocampus import HippocampusConfig
+from records.checkpoints import load_checkpoint
+from records.errors import PadError
 from records.files import atomic_write
 from records.variables import (FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, OCCLUSION_LEVELS, PCA_VARIABLES,
                                READOUT_VARIABLES)
-from world import DataConfig, World, load_arrays
+from world import DataConfig, World, fingerprint, load_arrays, same_data
+from world.fingerprint import ATTRIBUTE as FINGERPRINT, describe
 
 VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
 
@@ -65,13 +75,12 @@ def write_evaluation(run_dir: Path, new: xr.Dataset) -> None:
     """Merge with an existing evaluation.nc (new epochs win) and replace it atomically."""
     path = run_dir / EVALUATION
     if path.exists():
-        with xr.open_dataset(path) as old:
-            new = new.combine_first(old.load())
+        new = new.combine_first(read_netcdf(path))
     atomic_write(path, lambda tmp: new.to_netcdf(tmp, engine="netcdf4"))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m analysis.evaluate", description=__doc__.splitlines()[0])
+    parser = Parser(prog="python -m analysis.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--epochs", type=int, nargs="+", help="epochs to measure (default: every saved one)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -82,26 +91,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the occlusion curve (default: as the run's eval.occlusion)")
     parser.add_argument("--geometry", action=argparse.BooleanOptionalAction,
                         help="the distance ratios and the PCA projections (default: as the run's eval.geometry)")
+    parser.add_argument("--data-root", metavar="PATH",
+                        help="where the run's data lies (default: the run's data.root, else $PAD_DATA, ./data, "
+                             "../shared/data); its fingerprint must match the run's")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
+    try:
+        return evaluate(args)
+    except PadError as error:
+        bad_input(error)
+
+
+def evaluate(args: argparse.Namespace) -> Path:
     run_dir = args.run_dir
-    if not (run_dir / ACTIVITY).exists():
-        raise SystemExit(f"error: {run_dir}: no {ACTIVITY} (not a run directory)")
+    if not run_dir.is_dir():
+        raise PadError(f"{run_dir}: {'not a folder' if run_dir.exists() else 'no such run directory'}")
+    if not (run_dir / ACTIVITY).is_file():
+        raise PadError(f"{run_dir}: no {ACTIVITY} (not a run directory)")
+    if args.fid is not None and args.fid < 0:
+        raise PadError(f"--fid {args.fid}: must be 0 (no FID) or a number of dreams")
     available = saved_epochs(run_dir)
     epochs = args.epochs or sorted(available)
     missing = [e for e in epochs if e not in available]
     if missing or not epochs:
-        raise SystemExit(f"error: {run_dir / 'checkpoints'}: no cortex weights for epochs {missing or 'any'}")
-    with xr.open_dataset(run_dir / ACTIVITY) as run:
-        brain, config = run.brain.values, OmegaConf.create(run.attrs["config"])
-    device = torch.device(args.device if args.device != "auto" else "cuda" if torch.cuda.is_available() else "cpu")
-    data_cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(DataConfig), config.data))
-    world = World(load_arrays(data_cfg), device, config.optim.batch_size)
-    cortex = Cortex(CortexConfig(**OmegaConf.to_container(config.cortex))).to(device)
-    hc = HippocampusConfig(**OmegaConf.to_container(config.hippocampus))
+        saved = f"saved: {', '.join(map(str, sorted(available)))}" if available else "none saved"
+        raise PadError(f"--epochs {' '.join(map(str, missing))}: no cortex weights in {run_dir / 'checkpoints'} ({saved})"
+                       if missing else f"{run_dir / 'checkpoints'}: no cortex_epoch_NNN.pt to evaluate")
+    run = read_netcdf(run_dir / ACTIVITY)
+    brain, config = run.brain.values, run_config(run, run_dir / ACTIVITY)
+    device = pick_device(args.device)
+    data_cfg = structured(DataConfig, config.data, "data")
+    if args.data_root is not None:
+        data_cfg.root = args.data_root
+    arrays = load_arrays(data_cfg)
+    check_data(run.attrs, arrays, data_cfg, run_dir / ACTIVITY, args.data_root is not None)
+    world = World(arrays, device, config.optim.batch_size)
+    cortex = Cortex(structured(CortexConfig, config.cortex, "cortex")).to(device)
+    hc = structured(HippocampusConfig, config.hippocampus, "hippocampus")
     recipe = config.eval  # the run's read-out recipe (the paper's by default) and which metrics it measured
     occlusion = args.occlusion if args.occlusion is not None else OmegaConf.select(config, "eval.occlusion", default=True)
     geometry = args.geometry if args.geometry is not None else OmegaConf.select(config, "eval.geometry", default=False)
@@ -109,7 +138,7 @@ def main(argv: list[str] | None = None) -> Path:
     real = _real_statistics(world, n_fid) if n_fid else None
     results = {}
     for epoch in epochs:
-        cortex.load_state_dict(torch.load(available[epoch], map_location=device, weights_only=True)["cortex"])
+        load_cortex(cortex, available[epoch], device)
         results[epoch] = measure(latent_code(cortex), world, config.seed, epoch,
                                  readout_epochs=recipe.readout_epochs, readout_lr=recipe.readout_lr,
                                  readout_batch=recipe.readout_batch, occlusion=occlusion, geometry=geometry)
@@ -120,13 +149,85 @@ def main(argv: list[str] | None = None) -> Path:
     evaluation = evaluation_dataset(brain, results)
     if geometry:
         last = max(epochs)
-        cortex.load_state_dict(torch.load(available[last], map_location=device, weights_only=True)["cortex"])
+        load_cortex(cortex, available[last], device)
         projections = pca_projections(latent_code(cortex), world, config.seed, last)
         evaluation = evaluation.assign({v.name: (v.dims, projections[v.name][None], v.attrs) for v in PCA_VARIABLES})
         evaluation.attrs["pca_epoch"] = last
-    write_evaluation(run_dir, evaluation)
+    try:
+        write_evaluation(run_dir, evaluation)
+    except OSError as e:  # a read-only run directory, a full disk
+        raise PadError(f"{run_dir / EVALUATION}: cannot write ({e.strerror or type(e).__name__})") from None
     print(f"done: {run_dir / EVALUATION}")
     return run_dir / EVALUATION
+
+
+def run_config(run: xr.Dataset, path: Path) -> DictConfig:
+    """The resolved configuration the simulator stored in the activity file."""
+    if "config" not in run.attrs:
+        raise PadError(f"{path}: no config attribute (not an activity file written by the simulator)")
+    try:
+        config = OmegaConf.create(run.attrs["config"])
+    except Exception as e:  # YAML and OmegaConf errors
+        raise PadError(f"{path}: its config attribute is not readable YAML ({type(e).__name__})") from None
+    for key in ("seed", "data", "cortex", "hippocampus", "optim.batch_size", "eval.readout_epochs"):
+        if OmegaConf.select(config, key) is None:
+            raise PadError(f"{path}: its config has no {key}")
+    return config
+
+
+def structured(schema: type, node: DictConfig, group: str):
+    """The dataclass `schema` from the run's config group, ignoring keys the code no longer has (older runs)."""
+    known = {f.name for f in dataclasses.fields(schema)}
+    values = OmegaConf.to_container(node)
+    for key in sorted(set(values) - known):
+        note(f"{group}.{key}: in the run's config but no longer a setting; ignored")
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema),
+                                                   {k: v for k, v in values.items() if k in known}))
+    except Exception as e:  # a value of the wrong type for the current schema
+        raise PadError(f"{group}: the run's config does not fit this version ({str(e).splitlines()[0]})") from None
+
+
+def check_data(attrs: dict, arrays, data_cfg: DataConfig, activity: Path, given: bool) -> None:
+    """Refuse to measure a run on other images than those it lived on (the fingerprint the simulator recorded)."""
+    resolved = fingerprint(arrays)
+    if FINGERPRINT not in attrs:
+        warn(f"{activity}: no {FINGERPRINT} (written before fingerprints): cannot check that {arrays.source} "
+             f"is the data the run lived on ({attrs.get('data_source', 'unknown')})")
+        return
+    try:
+        recorded = json.loads(attrs[FINGERPRINT])
+    except (TypeError, ValueError):
+        raise PadError(f"{activity}: its {FINGERPRINT} attribute is not JSON") from None
+    if same_data(recorded, resolved):
+        return
+    if given:
+        where = f"--data-root {data_cfg.root}"
+    elif data_cfg.root is not None:
+        where = f"data.root={data_cfg.root} (the run's)"
+    else:
+        where = f"data.root unset (PAD_DATA={os.environ.get('PAD_DATA', '')!r}, then ./data, ../shared/data)"
+    raise PadError(f"{where}: resolved {describe(resolved)}, but the run lived on {describe(recorded)}; "
+                   "point --data-root (or PAD_DATA) at the run's data")
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise PadError(f"--device {name}: not a device (auto, cpu or cuda)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise PadError(f"--device {name}: no CUDA device here")
+    return device
+
+
+def load_cortex(cortex: Cortex, path: Path, device: torch.device) -> None:
+    try:
+        cortex.load_state_dict(load_checkpoint(path, map_location=device)["cortex"])
+    except Exception as e:  # truncated or foreign files: pickle, zip, key and shape errors
+        raise PadError(f"{path}: not the cortex weights of this run ({type(e).__name__})") from None
 
 
 def _real_statistics(world: World, n: int):

@@ -9,6 +9,5 @@ class CortexConfig:
     # Activity channels of each area; V1's activity is the 32x32 low-level (image) activity.
     channels: list[int] = field(default_factory=lambda: [3, 64, 128, 256])
     latent_dim: int = 256  # size of z, the top of the hierarchy where the hippocampus reads and writes
-    image_size: int = 32
     leak: float = 0.2  # LeakyReLU slope
     init_std: float = 0.02  # conv and transposed-conv weights ~ N(0, init_std); biases keep PyTorch's default

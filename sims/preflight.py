@@ -3,6 +3,7 @@
 Every override (of every job of a sweep), the device, the checkpoint of a run directory that already has one, and the data.
 A failure is a PadError with one line naming the offending override, key or path.
 """
+import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -15,19 +16,20 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from records.errors import PadError
-from sims.checkpoint import load_checkpoint
+from records.checkpoints import load_checkpoint
 from sims.device import resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
+from sims.validation import validate
 from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
-def preflight(args: list[str]) -> Path | None:
+def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
     """Check a command line as far as possible without writing anything: every override (of every job of a sweep), the
-    device, the checkpoint of a run directory that already has one, and the data. Raises PadError (one line).
-    Returns the run directory of a single run that has already finished: there is nothing to do."""
+    values, the device, the run directory and the checkpoint it may already hold, and the data. Raises PadError (one
+    line). Returns the run directory and configuration of a single run that has already finished: nothing to run."""
     if any(a.startswith("-") and a not in MULTIRUN_FLAGS for a in args):
         return None  # --help, --cfg, --config-dir, ...: Hydra's own business
     register_configs()
@@ -40,7 +42,7 @@ def preflight(args: list[str]) -> Path | None:
             done = _epochs_done(cfg, run_dir)
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
-                return run_dir
+                return run_dir, cfg
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
                 load_arrays(cfg.data)  # missing, unreadable, too few images
                 checked_data.add(data)
@@ -51,6 +53,7 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     """Each job's overrides (Hydra's own first), in the order in which Hydra's sweeper numbers the jobs."""
     parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
     parsed = [_parse(parser, a) for a in overrides]
+    _check_keys(parsed)
     is_hydra = lambda o: o.key_or_group.split(".")[0].split("/")[0] == "hydra"
     own = [a for a, o in zip(overrides, parsed) if is_hydra(o)]
     task = [o for o in parsed if not is_hydra(o)]
@@ -75,7 +78,41 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
         run_dir = _hydra_call(lambda: Path(cfg.hydra.run.dir), "hydra.run.dir")
     with read_write(cfg), open_dict(cfg):
         del cfg["hydra"]
+    validate(OmegaConf.to_object(cfg))
+    _check_run_dir(run_dir)
     return cfg, run_dir
+
+
+def _check_keys(parsed: list) -> None:
+    """Each key once; `+key`/`++key` only for a declared key; `~key` never (every key is declared, none may go)."""
+    seen = {}
+    declared = compose(config_name="config", return_hydra_config=True)
+    for o in parsed:
+        key = o.key_or_group
+        if key in seen:
+            raise PadError(f"{o.input_line}: {key} is given twice (also {seen[key]}); give each key once")
+        seen[key] = o.input_line
+        if o.is_delete():
+            raise PadError(f"{o.input_line}: keys cannot be deleted (every key of the configuration is needed)")
+        if o.is_add() or o.is_force_add():
+            if OmegaConf.select(declared, key, default=_MISSING) is _MISSING:
+                raise PadError(f"{o.input_line}: {key} is not a key of the configuration (see --cfg job)")
+
+
+_MISSING = object()
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    """The run directory, or the folder it will be made in, must be a writable folder."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise PadError(f"{run_dir}: the run directory is a file")
+    existing = run_dir
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise PadError(f"{run_dir}: cannot make the run directory under {existing}, which is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PadError(f"{run_dir}: {existing} is not writable (read-only file system or no permission)")
 
 
 def _epochs_done(cfg: DictConfig, run_dir: Path) -> int:

@@ -22,7 +22,7 @@ from omegaconf import DictConfig
 from records.errors import Diverged, PadError
 from sims.preflight import preflight
 from sims.registry import register_configs
-from sims.simulator import run
+from sims.simulator import rebuild_activity, run
 
 register_configs()
 FILES = "activity.nc, checkpoints/, .hydra/config.yaml"
@@ -43,6 +43,8 @@ def simulate(cfg: DictConfig) -> None:
         run(cfg, run_dir)
     except PadError as e:
         fail(f"error: {e}", 2)
+    except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoint kept
+        fail(f"error: {e.filename or run_dir}: {e.strerror or e}", 2)
     except Diverged as e:
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             print(f"error: {run_dir}: {e}", file=sys.stderr)
@@ -65,8 +67,14 @@ def main() -> None:
         simulate()
         if diverged_jobs:
             sys.exit(DIVERGED)
-    else:
-        print(f"done: {finished} ({FILES})")
+        return
+    run_dir, cfg = finished
+    try:
+        if rebuild_activity(cfg, run_dir):
+            print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
+    except PadError as e:
+        fail(f"error: {e}", 2)
+    print(f"done: {run_dir} ({FILES})")
 
 
 if __name__ == "__main__":

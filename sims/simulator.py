@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import torch
+import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
@@ -12,7 +13,7 @@ from neuromod import Drive, NeuromodController
 from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
-from sims.checkpoint import load_checkpoint, save_checkpoint
+from records.checkpoints import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
 from sims.config import PadConfig
 from records.errors import Diverged, PadError
@@ -22,6 +23,7 @@ from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.schedule import DayPlan
 from sims.streams import Streams
+from sims.validation import validate
 from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
@@ -53,6 +55,7 @@ class Simulator:
         self.cfg: PadConfig = OmegaConf.to_object(config)  # plain dataclasses: no OmegaConf lookups in the hot loop
         self.run_dir = Path(run_dir)
         cfg = self.cfg
+        validate(cfg)
         self.device = resolve_device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype.value)
         self.plan = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod))
@@ -220,6 +223,21 @@ class Simulator:
             self.streams.load_state_dict(state["streams"])
         except RuntimeError:
             raise PadError(f"{self.checkpoint_path}: made on another kind of device than device={self.cfg.device}") from None
+
+
+def rebuild_activity(cfg: DictConfig, run_dir: Path) -> bool:
+    """A finished run whose activity file is missing or unreadable gets it back from its checkpoint (which holds all
+    that the file holds); True if it had to."""
+    path = Path(run_dir) / "activity.nc"
+    try:
+        with xr.open_dataset(path) as ds:
+            ds.load()
+        return False
+    except (OSError, ValueError):
+        pass
+    simulator = Simulator(cfg, run_dir)
+    simulator.recorder.write(path)
+    return True
 
 
 def run(cfg: DictConfig, run_dir: Path) -> Path:

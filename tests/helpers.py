@@ -9,3 +9,10 @@ TINY = [
 
 def tiny_config(*overrides: str):
     return compose_config(TINY + list(overrides))
+
+
+def merged(base: list[str], *overrides: str) -> list[str]:
+    """`base` with `overrides` appended, each replacing the entry of the same key (the command line refuses a key
+    given twice)."""
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
+    return [o for o in base if o.split("=", 1)[0].lstrip("+~") not in keys] + list(overrides)

@@ -5,9 +5,11 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 import xarray as xr
 import yaml
+
+from records.checkpoints import load_checkpoint
+from tests.helpers import merged
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,7 @@ def test_a_finished_run_says_where_its_files_are(finished_run):
         assert activity["epoch"].values.tolist() == [1]
         assert activity["scenario"].values.tolist() == ["pad"] and activity["seed"].values.tolist() == [0]
         assert activity.sizes["step"] == 10 * 3  # 160 images in batches of 16: ten days of Wake, NREM, REM
-    assert torch.load(run_dir / "checkpoints" / "last.pt", weights_only=True)["epoch"] == 2  # the next epoch to live
+    assert load_checkpoint(run_dir / "checkpoints" / "last.pt")["epoch"] == 2  # the next epoch to live
 
 
 def test_rerunning_a_finished_run_leaves_its_files_unchanged(finished_run, run_night, file_snapshot):
@@ -71,7 +73,7 @@ def bad_override_runs(finished_run, run_nights, file_snapshot):
     write): {override: process}, and snapshots of the run directory before and after them all."""
     run_dir, args, _ = finished_run
     before = file_snapshot(run_dir)
-    results = run_nights([[*args, "epochs=2", bad] for bad in BAD_OVERRIDES])
+    results = run_nights([[*merged(args, "epochs=2"), bad] for bad in BAD_OVERRIDES])
     return dict(zip(BAD_OVERRIDES, results)), before, file_snapshot(run_dir)
 
 
@@ -100,7 +102,7 @@ def data_run(run_night, tiny, tiny_cifar, tmp_path_factory):
     base = tmp_path_factory.mktemp("data_run")
     root, run_dir = base / "data", base / "run"
     shutil.copytree(tiny_cifar, root)
-    args = [*tiny, f"data.root={root}", f"hydra.run.dir={run_dir}"]
+    args = merged(tiny, f"data.root={root}", f"hydra.run.dir={run_dir}")
     assert run_night(*args).returncode == 0
     return root, run_dir, args
 
@@ -116,7 +118,7 @@ def test_bad_data_fails_in_one_line_and_damages_nothing(data_run, run_nights, ti
     fresh_run_dir = tmp_path / "fresh"
     spoil(root)
     try:
-        fresh, resumed = run_nights([[*tiny, f"data.root={root}", f"hydra.run.dir={fresh_run_dir}"], [*args, "epochs=2"]])
+        fresh, resumed = run_nights([merged(tiny, f"data.root={root}", f"hydra.run.dir={fresh_run_dir}"), merged(args, "epochs=2")])
     finally:
         shutil.rmtree(root, ignore_errors=True)
         shutil.copytree(tiny_cifar, root)

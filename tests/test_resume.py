@@ -12,8 +12,10 @@ import pytest
 import torch
 import xarray as xr
 
+from records.checkpoints import load_checkpoint
 from sims.registry import compose_config
 from sims.resume import run_id
+from tests.helpers import merged
 
 DAYS = 12  # days per epoch: 192 training images in batches of 16
 EPOCHS = 2
@@ -24,7 +26,7 @@ NON_DETERMINISTIC = ("epoch_seconds",)  # wall-clock time of an epoch
 @pytest.fixture(scope="module")
 def args(tiny):
     # progress=true: the progress bar on stderr tells the tests which day the run is living
-    return [*tiny, f"data.train_size={DAYS * 16}", f"epochs={EPOCHS}", "progress=true"]
+    return merged(tiny, f"data.train_size={DAYS * 16}", f"epochs={EPOCHS}", "progress=true")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def wait_for_day(process: subprocess.Popen, epoch: int, day: int, timeout: float
 
 
 def load(path):
-    return torch.load(path, map_location="cpu", weights_only=True)
+    return load_checkpoint(path)
 
 
 def assert_same(a, b, where: str = "") -> None:
