@@ -20,7 +20,7 @@ from records.checkpoints import load_checkpoint
 from sims.device import resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
-from sims.validation import validate
+from sims.validation import check_data_fits, validate
 from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
@@ -36,7 +36,7 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
     overrides = [a for a in args if a not in MULTIRUN_FLAGS]
     multirun = len(overrides) < len(args) or "hydra.mode=MULTIRUN" in overrides
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="run_night"):
-        checked_data = set()
+        checked_data = {}  # data config -> training images
         for num, job in enumerate(_jobs(overrides, multirun)):
             cfg, run_dir = _job(job, num, multirun)
             done = _epochs_done(cfg, run_dir)
@@ -44,8 +44,8 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
-                load_arrays(cfg.data)  # missing, unreadable, too few images
-                checked_data.add(data)
+                checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
+            check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
     return None
 
 

@@ -34,7 +34,8 @@ def flat(cfg: DictConfig) -> dict:
 
 def check_compatible(saved: DictConfig, current: DictConfig, where: Path) -> None:
     old, new = flat(saved), flat(current)
-    for key in sorted(set(old) | set(new)):
+    first = ("scenario_name", "seed")  # the differences a user made most likely, named before what follows from them
+    for key in sorted(set(old) | set(new), key=lambda k: (k not in first, k)):
         if may_change(key):
             continue
         if old.get(key) != new.get(key):

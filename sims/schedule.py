@@ -36,7 +36,8 @@ class DayPlan:
     def _check(self) -> None:
         drives = [s.plasticity.drive for s in self.steps]
         if Drive.SENSORY not in drives:
-            raise PadError("neuromod: no state of the day is sensory-driven (NA present), so nothing is ever stored")
+            raise PadError(f"neuromod.wake: levels {self.steps[0].levels} leave no state of the day sensory-driven "
+                           "(NA at or above neuromod.na_threshold), so nothing is ever stored")
         if drives[0] != Drive.SENSORY:
             raise PadError(f"neuromod.wake: Wake's levels {self.steps[0].levels} do not make it sensory-driven (NA needed)")
 

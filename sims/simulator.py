@@ -8,7 +8,7 @@ import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from hippocampus import STRATEGIES, recall
+from hippocampus import recall
 from neuromod import Drive, NeuromodController
 from sims import __version__
 from sims.brain import Brain
@@ -23,27 +23,11 @@ from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.schedule import DayPlan
 from sims.streams import Streams
-from sims.validation import validate
+from sims.validation import store_capacity, validate
 from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
 STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
-
-
-def store_capacity(cfg: PadConfig, day_episodes: int) -> int:
-    """hippocampus.capacity, or two days of episodes where it is unset; refused if too small for the strategies."""
-    hc = cfg.hippocampus
-    for key in ("replay", "recombination"):
-        if getattr(hc, key) not in STRATEGIES:
-            raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
-    days = 2 if any(STRATEGIES[s].needs_yesterday for s in (hc.replay, hc.recombination)) else 1
-    if hc.capacity is None:
-        return 2 * day_episodes
-    if hc.capacity < days * day_episodes:
-        raise PadError(f"hippocampus.capacity={hc.capacity}: cannot hold the {days * day_episodes} episodes of "
-                       f"{'today and yesterday' if days == 2 else 'one day'} ({day_episodes} a day); "
-                       f"leave it unset to size it from the plan")
-    return hc.capacity
 
 
 class Simulator:

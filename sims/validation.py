@@ -4,9 +4,11 @@ Called by the preflight (before Hydra writes anything) and by the simulator (for
 """
 import math
 
-from neuromod import BrainState
+from hippocampus import STRATEGIES
+from neuromod import BrainState, NeuromodController
 from records.errors import PadError
 from sims.config import PadConfig
+from sims.schedule import DayPlan
 
 
 def _check(ok: bool, key: str, value, rule: str) -> None:
@@ -64,3 +66,29 @@ def validate(cfg: PadConfig) -> None:
     _check(e.probes >= 1, "eval.probes", e.probes, "must be >= 1")
     for key, size in (("data.train_size", cfg.data.train_size), ("data.test_size", cfg.data.test_size)):
         _check(size is None or size >= 1, key, size, "must be >= 1 (or unset: all)")
+    store_capacity(cfg, DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size)
+
+
+def check_data_fits(cfg: PadConfig, train_images: int) -> None:
+    """At least one day of the plan's batches in the training set."""
+    batches = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size
+    if train_images < batches:
+        key = "data.train_size" if cfg.data.train_size else "optim.batch_size"
+        raise PadError(f"{key}: {train_images} training images make no full day of {batches} images "
+                       f"(optim.batch_size={cfg.optim.batch_size} per Wake step)")
+
+
+def store_capacity(cfg: PadConfig, day_episodes: int) -> int:
+    """hippocampus.capacity, or two days of episodes where it is unset; refused if too small for the strategies."""
+    hc = cfg.hippocampus
+    for key in ("replay", "recombination"):
+        if getattr(hc, key) not in STRATEGIES:
+            raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
+    days = 2 if any(STRATEGIES[s].needs_yesterday for s in (hc.replay, hc.recombination)) else 1
+    if hc.capacity is None:
+        return 2 * day_episodes
+    if hc.capacity < days * day_episodes:
+        raise PadError(f"hippocampus.capacity={hc.capacity}: cannot hold the {days * day_episodes} episodes of "
+                       f"{'today and yesterday' if days == 2 else 'one day'} ({day_episodes} a day); "
+                       f"leave it unset to size it from the plan")
+    return hc.capacity

@@ -157,3 +157,22 @@ def test_multirun_makes_one_run_directory_per_job(run_night, run_nights, tiny, t
     assert {p.name for p in sweep_dir.iterdir() if p.is_dir()} == {p.name for p in jobs}
     assert {k: v for k, v in file_snapshot(sweep_dir).items() if k.endswith((".nc", ".pt"))} == \
         {k: v for k, v in before.items() if k.endswith((".nc", ".pt"))}
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_finished_runs_lost_activity_file_is_rebuilt_from_its_checkpoint(finished_run, run_night, damage, tmp_path):
+    run_dir, args, _ = finished_run
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    activity = copy / "activity.nc"
+    with xr.open_dataset(activity) as ds:
+        original = ds.load()
+    if damage == "deleted":
+        activity.unlink()
+    else:
+        activity.write_bytes(activity.read_bytes()[:1000])
+    again = run_night(*merged(args, f"hydra.run.dir={copy}"))
+    assert again.returncode == 0, again.stderr
+    assert "rebuilt from" in again.stdout and f"done: {copy} " in again.stdout
+    with xr.open_dataset(activity) as ds:
+        xr.testing.assert_identical(ds.load(), original)
