@@ -1,4 +1,14 @@
 from dataclasses import dataclass, field
+from enum import Enum
+
+
+class LevelMode(str, Enum):
+    """How levels act. thresholds (the paper): a modulator acts fully at or above its threshold, not at all below.
+    graded: as thresholds, and where a modulator acts its level also scales what it gates: ACh the discriminator's
+    teaching signal, NA G's learning rate in NA-driven states (so a half dose is half an effect)."""
+
+    thresholds = "thresholds"
+    graded = "graded"
 
 
 @dataclass
@@ -19,3 +29,4 @@ class NeuromodConfig:
     rem: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=1.0, na=0.0))
     ach_threshold: float = 0.5
     na_threshold: float = 0.5
+    mode: LevelMode = LevelMode.thresholds

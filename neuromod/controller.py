@@ -1,5 +1,5 @@
 """The controller: brain state -> neuromodulator levels -> plasticity. The rules are written once, here."""
-from neuromod.config import NeuromodConfig
+from neuromod.config import LevelMode, NeuromodConfig
 from neuromod.plasticity import Drive, Plasticity
 from neuromod.states import BrainState, Neuromodulators
 
@@ -9,7 +9,7 @@ class NeuromodController:
         self.cfg = cfg
         for state in BrainState:
             levels = self.levels(state)
-            if levels.ach < 0 or levels.na < 0:
+            if not (levels.ach >= 0 and levels.na >= 0):  # also refuses NaN
                 raise ValueError(f"neuromod.{state.value.lower()}: levels must be >= 0, got {levels}")
 
     def levels(self, state: BrainState) -> Neuromodulators:
@@ -22,6 +22,8 @@ class NeuromodController:
         - ACh alone: recombined memories drive V1, target "internal", G's plasticity is sign-switched (adversarial);
         - neither: single memories are replayed, G is not plastic;
         - the discriminator's teaching signal is gated on by ACh.
+        In graded mode the acting levels also set the gains: the discriminator's teaching signal is scaled by ACh,
+        G's learning rate by NA where NA acts (in the ACh-alone state G follows the ACh-scaled signal already).
         """
         ach = levels.ach >= self.cfg.ach_threshold
         na = levels.na >= self.cfg.na_threshold
@@ -31,7 +33,10 @@ class NeuromodController:
             drive, sign = Drive.RECOMBINATION, -1
         else:
             drive, sign = Drive.REPLAY, 0
-        return Plasticity(drive=drive, discriminator_gate=ach, discriminator_target=1.0 if na else 0.0, generator_sign=sign)
+        graded = self.cfg.mode == LevelMode.graded
+        return Plasticity(drive=drive, discriminator_gate=ach, discriminator_target=1.0 if na else 0.0, generator_sign=sign,
+                          discriminator_gain=levels.ach if graded and ach else 1.0,
+                          generator_gain=levels.na if graded and na else 1.0)
 
     def plasticity_of(self, state: BrainState) -> Plasticity:
         return self.plasticity(self.levels(state))

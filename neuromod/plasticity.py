@@ -18,6 +18,8 @@ class Plasticity:
     discriminator_gate: bool  # does the discriminator receive a teaching signal?
     discriminator_target: float  # 1.0 "externally driven", 0.0 "internally generated"
     generator_sign: int  # +1 normal, -1 sign-switched (G ascends the loss), 0 not plastic
+    discriminator_gain: float = 1.0  # factor on the discriminator's teaching signal where gated (graded mode: ACh)
+    generator_gain: float = 1.0  # factor on G's learning rate where plastic (graded mode: NA, where NA acts)
 
     @property
     def generator_plastic(self) -> bool:

@@ -48,7 +48,13 @@ def update(brain: Brain, plasticity: Plasticity) -> None:
     if plasticity.generator_plastic:
         if plasticity.generator_sign < 0:
             torch._foreach_neg_([p.grad for p in brain.cortex.generator_parameters() if p.grad is not None])
-        brain.generator_optimizer.step()
+        if plasticity.generator_gain == 1:
+            brain.generator_optimizer.step()
+        else:  # graded neuromodulation: the level scales G's learning rate for this step
+            group = brain.generator_optimizer.param_groups[0]
+            lr, group["lr"] = group["lr"], group["lr"] * plasticity.generator_gain
+            brain.generator_optimizer.step()
+            group["lr"] = lr
     set_to_none = brain.idle_parameters == IdleParameters.frozen
     brain.encoder_optimizer.zero_grad(set_to_none=set_to_none)
     brain.generator_optimizer.zero_grad(set_to_none=set_to_none)

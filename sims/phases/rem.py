@@ -18,5 +18,5 @@ def rem_step(brain: Brain, seeds: Tensor, plasticity: Plasticity, cfg: RemPhase,
     cortex = brain.cortex
     logit = cortex.discriminate(cortex.trunk(cortex.generate(seeds))[-1])
     fake = discriminator_loss(logit, plasticity.discriminator_target)
-    learn(brain, cfg.weight * fake, plasticity)
+    learn(brain, cfg.weight * plasticity.discriminator_gain * fake, plasticity)  # gain 1 but in graded mode
     return StepResult({"loss_discriminator": fake.detach(), "discriminator_output": torch.sigmoid(logit).mean().detach()})

@@ -28,7 +28,7 @@ def wake_step(brain: Brain, x: Tensor, plasticity: Plasticity, cfg: WakePhase,
     figures = {"loss_reconstruction": reconstruction, "loss_kl": kl, "discriminator_output": enc.d.mean()}
     if plasticity.discriminator_gate:
         real = discriminator_loss(enc.d_logit, plasticity.discriminator_target)
-        loss = loss + real
+        loss = loss + plasticity.discriminator_gain * real  # gain 1 but in graded mode
         figures["loss_discriminator"] = real
     learn(brain, loss, plasticity)
     return StepResult({k: v.detach() for k, v in figures.items()}, enc.z.detach())
