@@ -76,8 +76,8 @@ def test_drug_effect_dose_tolerance_and_withdrawal_by_hand():
     assert [effect(scopolamine, 1.0, None, k) for k in (1, 2, 3)] == [-0.5, -0.25, 0.0]
     assert effect(scopolamine, 0.5, 1, None) == 0.5 and effect(DRUGS["physostigmine"], 1.0, 10, None) == 1.0
     rem = Neuromodulators(ach=1.0, na=0.0)
-    assert apply(scopolamine, rem, BrainState.REM, 1.0) == Neuromodulators(ach=0.3, na=0.0)
-    assert apply(scopolamine, rem, BrainState.REM, -0.5) == Neuromodulators(ach=1.35, na=0.0)  # rebound: more ACh
+    assert apply(scopolamine, rem, BrainState.REM, 1.0).ach == pytest.approx(0.3, abs=1e-15)
+    assert apply(scopolamine, rem, BrainState.REM, -0.5).ach == pytest.approx(1.35, abs=1e-15)  # rebound: more ACh
     assert apply(scopolamine, rem, BrainState.NREM, 1.0) == rem  # only where it acts
     assert apply(DRUGS["ssri"], rem, BrainState.REM, 1.0) == Neuromodulators(ach=1.0, na=0.6)
 
