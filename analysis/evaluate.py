@@ -107,32 +107,17 @@ def main(argv: list[str] | None = None) -> Path:
 
 def evaluate(args: argparse.Namespace) -> Path:
     run_dir = args.run_dir
-    if not run_dir.is_dir():
-        raise PadError(f"{run_dir}: {'not a folder' if run_dir.exists() else 'no such run directory'}")
-    if not (run_dir / ACTIVITY).is_file():
-        raise PadError(f"{run_dir}: no {ACTIVITY} (not a run directory)")
+    available, epochs = saved_cortices(run_dir, args.epochs)
     if args.fid is not None and args.fid < 0:
         raise PadError(f"--fid {args.fid}: must be 0 (no FID) or a number of dreams")
-    available = saved_epochs(run_dir)
-    epochs = args.epochs or sorted(available)
-    missing = [e for e in epochs if e not in available]
-    if missing or not epochs:
-        saved = f"saved: {', '.join(map(str, sorted(available)))}" if available else "none saved"
-        raise PadError(f"--epochs {' '.join(map(str, missing))}: no cortex weights in {run_dir / 'checkpoints'} ({saved})"
-                       if missing else f"{run_dir / 'checkpoints'}: no cortex_epoch_NNN.pt to evaluate")
     run = read_netcdf(run_dir / ACTIVITY)
-    brain, config = run.brain.values, run_config(run, run_dir / ACTIVITY)
-    device = pick_device(args.device)
-    data_cfg = structured(DataConfig, config.data, "data")
-    if args.data_root is not None:
-        data_cfg.root = args.data_root
-    arrays = load_arrays(data_cfg)
-    check_data(run.attrs, arrays, data_cfg, run_dir / ACTIVITY, args.data_root is not None)
-    world = World(arrays, device, config.optim.batch_size)
+    config, device = run_config(run, run_dir / ACTIVITY), pick_device(args.device)
+    world = run_world(run.attrs, config, args.data_root, device, run_dir / ACTIVITY)
     cortex = Cortex(structured(CortexConfig, config.cortex, "cortex")).to(device)
     hc = structured(HippocampusConfig, config.hippocampus, "hippocampus")
     recipe = config.eval  # the run's read-out recipe (the paper's by default) and which metrics it measured
-    occlusion = args.occlusion if args.occlusion is not None else OmegaConf.select(config, "eval.occlusion", default=True)
+    occlusion = args.occlusion if args.occlusion is not None else OmegaConf.select(config, "eval.occlusion",
+                                                                                   default=True)
     geometry = args.geometry if args.geometry is not None else OmegaConf.select(config, "eval.geometry", default=False)
     n_fid = args.fid if args.fid is not None else 10000 if device.type == "cuda" else 0
     real = _real_statistics(world, n_fid) if n_fid else None
@@ -146,7 +131,7 @@ def evaluate(args: argparse.Namespace) -> Path:
             fid_stream = metric_generator(device, config.seed, epoch, "fid")
             results[epoch] |= dream_fids(cortex, world, hc, n_fid, real, fid_stream)
         print(f"epoch {epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in results[epoch].items() if np.ndim(v) == 0))
-    evaluation = evaluation_dataset(brain, results)
+    evaluation = evaluation_dataset(run.brain.values, results)
     if geometry:
         last = max(epochs)
         load_cortex(cortex, available[last], device)
@@ -159,6 +144,34 @@ def evaluate(args: argparse.Namespace) -> Path:
         raise PadError(f"{run_dir / EVALUATION}: cannot write ({e.strerror or type(e).__name__})") from None
     print(f"done: {run_dir / EVALUATION}")
     return run_dir / EVALUATION
+
+
+def saved_cortices(run_dir: Path, asked: list[int] | None) -> tuple[dict[int, Path], list[int]]:
+    """The run's saved cortex weights (epoch -> file) and the epochs to measure (`--epochs`, default all saved)."""
+    if not run_dir.is_dir():
+        raise PadError(f"{run_dir}: {'not a folder' if run_dir.exists() else 'no such run directory'}")
+    if not (run_dir / ACTIVITY).is_file():
+        raise PadError(f"{run_dir}: no {ACTIVITY} (not a run directory)")
+    available = saved_epochs(run_dir)
+    epochs = asked or sorted(available)
+    if not epochs:
+        raise PadError(f"{run_dir / 'checkpoints'}: no cortex_epoch_NNN.pt to evaluate")
+    if missing := [e for e in epochs if e not in available]:
+        saved = f"saved: {', '.join(map(str, sorted(available)))}" if available else "none saved"
+        raise PadError(f"--epochs {' '.join(map(str, missing))}: no cortex weights in {run_dir / 'checkpoints'} "
+                       f"({saved})")
+    return available, epochs
+
+
+def run_world(attrs: dict, config: DictConfig, data_root: str | None, device: torch.device, activity: Path) -> World:
+    """The run's images on the device: its data config (its data.root, or `--data-root`), checked against the
+    fingerprint of the data it lived on."""
+    data_cfg = structured(DataConfig, config.data, "data")
+    if data_root is not None:
+        data_cfg.root = data_root
+    arrays = load_arrays(data_cfg)
+    check_data(attrs, arrays, data_cfg, activity, data_root is not None)
+    return World(arrays, device, config.optim.batch_size)
 
 
 def run_config(run: xr.Dataset, path: Path) -> DictConfig:

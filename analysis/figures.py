@@ -4,8 +4,10 @@
   plot_occlusion    read-out accuracy vs occlusion at each brain's last evaluated epoch (Figure 5)
   geometry_figure   PCA of clean and occluded latents; intra/inter, clean-occluded/inter ratios (Figure 6)
   plot_fid          FID of NREM and REM dreams over epochs (Figure 3d)
-  losses_figure     per-epoch means of each per-step loss, split by state (Appendix 1, figures 1-2)
-  hypnogram_figure  states over the first days of one brain per scenario, with ACh and NA
+  losses_figure     per-epoch means of each per-step loss over its logged steps, split by state (Appendix 1,
+                    figures 1-2); a divergence is a gap, never averaged away
+  hypnogram_figure  states over the first days of one brain per scenario, with ACh and NA, and of each brain
+                    that diverged, up to its divergence
   dreams_figure     probe images and their NREM and REM dreams, early and late, one brain per scenario
 
 Lines are means over brains (seeds) of a scenario, bands ± SEM (std with ddof=1 over sqrt(n), NaN ignored; no band for
@@ -15,14 +17,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import xarray as xr
 import yaml
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
 from analysis import published, style
-from analysis.load import ACTIVITY
+from analysis.load import ACTIVITY, DEVICE_NAMES, diverged_day, epoch_mean_count, logged_mask
 
 LOSSES = ("loss_reconstruction", "loss_kl", "loss_latent", "loss_discriminator", "discriminator_output")
 STATE_NAMES = {"WAKE": "Wake", "NREM": "NREM", "REM": "REM"}
@@ -186,30 +187,53 @@ def plot_fid(ds: xr.Dataset):
     return fig
 
 
-def epoch_state_means(ds: xr.Dataset, variable: str) -> pd.DataFrame:
-    """Per brain, state and epoch: the mean of a per-step variable (columns brain, scenario, state, epoch, value)."""
-    value, state, epoch = xr.broadcast(ds[variable], ds.state, ds.step_epoch)
-    brain, scenario = xr.broadcast(ds.brain, ds.scenario, value)[:2]
-    columns = {"brain": brain, "scenario": scenario, "state": state, "epoch": epoch, "value": value}
-    df = pd.DataFrame({name: da.values.ravel() for name, da in columns.items()}).dropna()
-    return df.groupby(["scenario", "brain", "state", "epoch"], as_index=False)["value"].mean()
+def diverged_note(ds: xr.Dataset, brains) -> str:
+    """'seed 1 diverged on day 12; ...' for the brains (indices into ds.brain) that diverged, '' if none did."""
+    days = diverged_day(ds).values
+    return "; ".join(f"seed {int(ds.seed.values[b])} diverged on day {int(days[b])}"
+                     for b in brains if np.isfinite(days[b]))
+
+
+def epoch_state_means(ds: xr.Dataset, variable: str, state: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, means (brain, epoch), diverged (brain, epoch)) of a per-step variable over each epoch's logged steps of
+    `state`: a non-finite logged value makes its epoch NaN and `diverged`, never a mean of the finite rest."""
+    mean, count = epoch_mean_count(ds, variable, state)
+    mean, count = mean.transpose("brain", "epoch"), count.transpose("brain", "epoch")
+    return mean.epoch.values, mean.values, (count.values > 0) & np.isnan(mean.values)
+
+
+def loss_panels(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """(variable, state) pairs with at least one logged step."""
+    return [(v, s) for v in LOSSES if v in ds for s in STATE_NAMES
+            if bool((logged_mask(ds, v) & (ds.state == s)).any())]
 
 
 @style.styled
 def losses_figure(ds: xr.Dataset):
-    """Per-epoch means of each per-step loss (and d), one panel per (variable, state) that has values (Appendix 1,
-    figures 1-2); lines per scenario, mean ± SEM over brains."""
-    means = {v: epoch_state_means(ds, v) for v in LOSSES if v in ds}
-    panels = [(v, s, df[df.state == s]) for v, df in means.items() for s in STATE_NAMES if (df.state == s).any()]
+    """Per-epoch means of each per-step loss (and d) over its logged steps, one panel per (variable, state) that has
+    any (Appendix 1, figures 1-2); lines per scenario, mean ± SEM over brains. An epoch in which a brain diverged is a
+    gap in its scenario's line (never the mean of the other brains), marked by a dotted line, and the legend says
+    which brain diverged on which day."""
+    panels = loss_panels(ds)
     if not panels:
         raise MissingData("no per-step losses in these runs")
     cols, rows = min(len(panels), 3), -(-len(panels) // 3)
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.2 * rows), squeeze=False, layout="constrained")
     colors = style.colors(ds.scenario.values)
-    for ax, (variable, state, df) in zip(axes.flat, panels):
-        for s in style.order(df.scenario):
-            table = df[df.scenario == s].pivot(index="brain", columns="epoch", values="value")
-            style.band(ax, table.columns.values, table.values, colors[s], style.label(s, len(table)))
+    for ax, (variable, state) in zip(axes.flat, panels):
+        epochs, means, diverged = epoch_state_means(ds, variable, state)
+        for s in style.order(ds.scenario.values):
+            pick = np.flatnonzero(ds.scenario.values == s)
+            values, bad = means[pick], diverged[pick].any(0)
+            values[:, bad] = np.nan  # the scenario's mean is not shown where one of its brains diverged
+            has = np.isfinite(means[pick]).any(1) | diverged[pick].any(1)
+            if not has.any():  # the scenario never logs this figure in this state
+                continue
+            name = style.label(s, int(has.sum()))
+            note = diverged_note(ds, pick)
+            style.band(ax, epochs, values[has], colors[s], name + (f"; {note}" if note else ""), gaps=True)
+            for epoch in epochs[bad]:
+                ax.axvline(epoch, color=colors[s], ls=":", lw=1)
         title, ylabel = LOSS_LABELS.get((variable, state), (variable, ds[variable].attrs.get("units", "")))
         ax.set(title=f"{title} ({STATE_NAMES[state]})", xlabel="epoch", ylabel=ylabel)
         style.epoch_axis(ax)
@@ -223,12 +247,21 @@ def losses_figure(ds: xr.Dataset):
     return fig
 
 
+def diverged_steps(ds: xr.Dataset) -> xr.DataArray:
+    """(brain, step): True where any per-step figure was logged and is not finite."""
+    bad = [logged_mask(ds, v) & ~np.isfinite(ds[v]) for v in DEVICE_NAMES if v in ds]
+    return xr.concat(bad, "variable").any("variable") if bad else xr.zeros_like(ds.ach, dtype=bool)
+
+
 @style.styled
-def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None):
-    """States over the steps of the first `days` days of one brain (top) with its ACh and NA levels (bottom)."""
+def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None, first_day: int | None = None):
+    """States over `days` days of one brain (top; from `first_day`, default its first) with its ACh and NA levels
+    (bottom); days are numbered as the `day` coordinate (from 0, as the simulator's divergence diagnosis); steps with a
+    non-finite logged figure are marked by red crosses, and a brain that diverged says on which day in its title."""
     b = ds.isel(brain=brain)
     day = b.day.values.astype(float)
-    keep = np.isfinite(day) & (day < np.nanmin(day) + days)
+    start = np.nanmin(day) if first_day is None else first_day
+    keep = np.isfinite(day) & (day >= start) & (day < start + days)
     states, day = b.state.values[keep].astype(str), day[keep]
     if axes is None:
         axes = plt.subplots(2, 1, sharex=True, figsize=(3.4, 2.6), height_ratios=[1.2, 1], layout="constrained")[1]
@@ -238,9 +271,15 @@ def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None):
     starts = np.r_[0, np.flatnonzero(np.diff(day)) + 1, len(states)]
     for first, end in zip(starts[:-1], starts[1:]):
         axes[0].axvline(first, color="0.6", ls=":", lw=0.8) if first else None
-        axes[0].text((first + end) / 2, 2.5, f"day {int(day[first]) + 1}", ha="center", va="bottom", fontsize=6)
-    axes[0].set(yticks=[0, 1, 2], yticklabels=["NREM", "REM", "Wake"], ylim=(-0.5, 2.85),
-                title=f"{style.label(str(b.scenario.values))}, seed {int(b.seed)}")
+        axes[0].text((first + end) / 2, 2.5, f"day {int(day[first])}", ha="center", va="bottom", fontsize=6)
+    title = f"{style.label(str(b.scenario.values))}, seed {int(b.seed)}"
+    bad = diverged_steps(ds).isel(brain=brain).values[keep]  # steps with a non-finite logged figure
+    if bad.any():
+        rows = np.array([rank.get(s, -1) for s in states])[bad]
+        axes[0].plot(np.flatnonzero(bad) + 0.5, rows, "x", color="red", ms=6, mew=1.5)
+    if np.isfinite(when := float(diverged_day(ds).values[brain])):
+        title += f"\ndiverged on day {int(when)}"
+    axes[0].set(yticks=[0, 1, 2], yticklabels=["NREM", "REM", "Wake"], ylim=(-0.5, 2.85), title=title)
     for name, ls in (("ach", "-"), ("na", "--")):
         v = b[name].values[keep]
         axes[1].step(x, np.r_[v, v[-1:]], where="post", ls=ls, color=style.LEVEL_COLORS[name],
@@ -252,14 +291,21 @@ def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None):
 
 @style.styled
 def hypnogram_figure(ds: xr.Dataset, days: int = 4):
-    """The hypnogram of the first brain of each scenario, up to three per row."""
+    """The hypnogram of the first brain of each scenario, then of each brain that diverged (its last `days` days up to
+    the divergence), up to three per row."""
+    diverged = diverged_day(ds).values
     brains = first_brains(ds)
+    brains += [b for b in np.flatnonzero(np.isfinite(diverged)).tolist() if b not in brains]
     cols, rows = min(len(brains), 3), -(-len(brains) // 3)
     fig = plt.figure(figsize=(3.2 * cols, 2.7 * rows), layout="constrained")
     grid = fig.add_gridspec(2 * rows, cols, height_ratios=[1.2, 1] * rows)
     for i, brain in enumerate(brains):
         top = fig.add_subplot(grid[2 * (i // cols), i % cols])
-        plot_hypnogram(ds, brain, days, (top, fig.add_subplot(grid[2 * (i // cols) + 1, i % cols], sharex=top)))
+        first_day = None
+        if np.isfinite(diverged[brain]):
+            first_day = max(int(diverged[brain]) - days + 1, int(np.nanmin(ds.day.values)))
+        plot_hypnogram(ds, brain, days, (top, fig.add_subplot(grid[2 * (i // cols) + 1, i % cols], sharex=top)),
+                       first_day)
         top.tick_params(labelbottom=False)
     return fig
 

@@ -2,8 +2,10 @@
 of final metrics (final_metrics.md and .csv: last-epoch metrics, mean ± SEM over brains per scenario, beside the
 published numbers). RUN_DIR may be glob patterns; default out: ./report. A figure whose variables the runs lack is
 skipped with a note; runs of different data sets get separate figures (file names suffixed by the data set).
+What a pattern matches besides runs (multirun.yaml, ...) is skipped with a note on stderr, a run named twice is counted
+once; brains that diverged are marked in the table and the loss figures. Bad input (a damaged activity file, a path
+that is not a run, --out naming a file) ends with one line, `error: ...`, and exit status 2.
 """
-import argparse
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -12,9 +14,11 @@ import pandas as pd
 import xarray as xr
 
 from analysis import published, style
-from analysis.figures import (MissingData, dreams_figure, geometry_figure, hypnogram_figure, last_evaluated,
-                              losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
-from analysis.load import open_runs
+from analysis.figures import (MissingData, diverged_note, dreams_figure, geometry_figure, hypnogram_figure,
+                              last_evaluated, losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
+from analysis.cli import Parser, bad_input, writable_folder
+from analysis.load import diverged_day, open_runs
+from records.errors import PadError
 from records.files import atomic_write
 
 METRICS = {  # column -> Markdown header; occlusion_auc: area under accuracy vs drop probability (0..1), in percent
@@ -39,12 +43,15 @@ def final_table(ds: xr.Dataset) -> pd.DataFrame:
     """A row per data set and scenario: brain count, last epoch, mean and SEM of each final metric, paper's numbers."""
     ds, rows = with_datasets(ds), []
     values = final_values(ds)  # metric -> (brain,)
+    diverged = diverged_day(ds).values if "brain" in ds.dims else np.full(0, np.nan)  # (brain,) day or NaN
     for dataset in sorted(set(ds.dataset.values)):
         for s in style.order(ds.scenario.values[ds.dataset.values == dataset]):
             pick = (ds.dataset.values == dataset) & (ds.scenario.values == s)
             epochs = values.get("epoch", np.full(pick.shape, np.nan))[pick]
             row = {"dataset": dataset, "scenario": s, "n": int(pick.sum()),
-                   "epoch": "-".join(f"{e:g}" for e in sorted({np.nanmin(epochs), np.nanmax(epochs)}))}
+                   "epoch": "-".join(f"{e:g}" for e in sorted({np.nanmin(epochs), np.nanmax(epochs)})),
+                   "diverged": int(np.isfinite(diverged[pick]).sum()),
+                   "diverged_brains": diverged_note(ds, np.flatnonzero(pick))}
             for metric in METRICS:
                 if metric in values:
                     mean, sem, _ = style.mean_sem(values[metric][pick])
@@ -64,14 +71,20 @@ def markdown(table: pd.DataFrame) -> str:
         return f"{mean:.{digits}f}{spread}" if np.isfinite(mean) else "–"
 
     metrics = [m for m in METRICS if f"{m}_mean" in table]
-    head = ["data set", "scenario", "n", "epoch"] + [METRICS[m] for m in metrics]
+    any_diverged = "diverged" in table and bool((table.diverged > 0).any())
+    head = ["data set", "scenario", "n", "epoch"] + [METRICS[m] for m in metrics] + ["diverged"] * any_diverged
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
         digits = [3 if "ratio" in m else 2 for m in metrics]
         cells = [cell(r[f"{m}_mean"], r[f"{m}_sem"], d) for m, d in zip(metrics, digits)]
-        lines.append("| " + " | ".join([r.dataset, style.label(r.scenario), str(r.n), r.epoch] + cells) + " |")
+        cells += [f"**{r.diverged} of {r.n}**: {r.diverged_brains}" if r.diverged else "–"] * any_diverged
+        name = style.label(r.scenario) + (" ⚠" if any_diverged and r.diverged else "")
+        lines.append("| " + " | ".join([r.dataset, name, str(r.n), r.epoch] + cells) + " |")
     notes = ["", "Mean ± SEM over brains (seeds) at each brain's last evaluated epoch; accuracies in percent.",
              f"Published: {published.SOURCE}."]
+    if any_diverged:
+        notes.insert(1, "⚠ Some brains diverged (non-finite losses or weights) and stopped: their figures are those "
+                        "of their last epoch before the divergence (see the activity file's `diverged` attribute).")
     return "\n".join(lines + notes) + "\n"
 
 
@@ -104,15 +117,17 @@ def make_report(runs, out: str | Path = "report") -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m analysis.report", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="python -m analysis.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories or glob patterns")
-    parser.add_argument("--out", default="report", help="output directory (default: ./report)")
+    parser.add_argument("--out", default="report", type=Path, help="output directory (default: ./report)")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
     try:
-        written = make_report(args.runs, args.out)
-    except FileNotFoundError as error:
-        parser.error(str(error))
+        written = make_report(args.runs, writable_folder(args.out, "--out"))
+    except PadError as error:
+        bad_input(error)
+    except OSError as error:  # a full disk, a folder made read-only meanwhile
+        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
     print("\n".join(map(str, written)))
 
 

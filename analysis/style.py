@@ -68,14 +68,14 @@ def mean_sem(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray,
     return mean, sem, n
 
 
-def band(ax, x, values: np.ndarray, color: str, label: str | None = None, **kw):
+def band(ax, x, values: np.ndarray, color: str, label: str | None = None, gaps: bool = False, **kw):
     """Mean over rows of `values` (brains, len(x)) as a line, ± SEM as a shaded band (no band with one brain).
-    Points where no brain has a value are skipped, so sparse evaluations still draw connected lines; up to 15 points
-    are marked."""
+    Points where no brain has a value are skipped, so sparse evaluations still draw connected lines (`gaps=True`: they
+    stay gaps, for figures where a missing point means something went wrong); up to 15 points are marked."""
     mean, sem, _ = mean_sem(values)
-    keep = np.isfinite(mean)
+    keep = np.ones(len(mean), bool) if gaps else np.isfinite(mean)
     x, mean, sem = np.asarray(x)[keep], mean[keep], sem[keep]
-    ax.plot(x, mean, color=color, label=label, **{"marker": "o" if keep.sum() <= 15 else None} | kw)
+    ax.plot(x, mean, color=color, label=label, **{"marker": "o" if np.isfinite(mean).sum() <= 15 else None} | kw)
     if np.isfinite(sem).any():
         ax.fill_between(x, mean - sem, mean + sem, color=color, alpha=0.2, linewidth=0)
 

@@ -113,5 +113,23 @@ PROBE_VARIABLES = (
 COORDINATES = {
     "epoch": ("epoch", "1", "training epoch (1-based) a step belongs to"),
     "day": ("day", "1", "day count since the start of the run (0-based) a step belongs to"),
+    "night": ("night", "1", "the night a step belongs to (the day it follows; its arousals too); -1 for the day's own "
+                            "Wake steps"),
     "state": ("state", "", "brain state of the step: WAKE, NREM or REM"),
+    "block": ("block", "", "protocol block the step's day lies in (empty outside every block)"),
 }
+
+# Per-epoch sleep statistics, from the lived steps (and the homeostat where it is on).
+SLEEP_VARIABLES = (
+    Variable("nrem_share", ("brain", "epoch"), "1", "share of the epoch's night steps spent in NREM"),
+    Variable("rem_share", ("brain", "epoch"), "1", "share of the epoch's night steps spent in REM"),
+    Variable("nights_shortened", ("brain", "epoch"), "1",
+             "nights of the epoch with fewer sleep steps than their cycle plans (periods dropped, restriction)"),
+    Variable("nights_broken", ("brain", "epoch"), "1", "nights of the epoch broken by at least one arousal"),
+    Variable("rem_debt", ("brain", "epoch"), "step", "REM steps owed and not yet repaid at the epoch's end (homeostat)"),
+    Variable("sleep_pressure", ("brain", "epoch"), "1", "homeostatic pressure S at the epoch's end (homeostat)"),
+)
+
+# YASA's integer stage codes (yasa.Hypnogram, 3 stages), used by the hypnogram export.
+YASA_CODES = {"WAKE": 0, "NREM": 2, "REM": 4, "UNS": -2}
+STATES = ("WAKE", "NREM", "REM")

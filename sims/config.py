@@ -1,10 +1,12 @@
 """The simulator's structured configuration: one dataclass per component, checked by OmegaConf at composition."""
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Optional
 
 from cortex import CortexConfig
 from hippocampus import HippocampusConfig
-from neuromod import BrainState, NeuromodConfig
+from neuromod import BrainState, LevelsConfig, NeuromodConfig
+from sims.homeostat import HomeostatConfig
 from world.config import DataConfig, DataName  # noqa: F401 (the data group's schema lives with the world)
 
 
@@ -26,6 +28,47 @@ class ScheduleConfig:
     day_steps: int = 1
     cycles: int = 1
     cycle: list[Period] = field(default_factory=lambda: [Period(BrainState.NREM, 1), Period(BrainState.REM, 1)])
+
+
+class BlockUnit(str, Enum):
+    epoch = "epoch"  # blocks count epochs, from 1
+    day = "day"  # blocks count days since the run began, from 0
+
+
+@dataclass
+class Block:
+    """A stretch of the run whose nights differ from the scenario's: [start, stop) in the protocol's unit."""
+
+    name: str = "manipulation"
+    start: int = 1
+    stop: Optional[int] = None  # exclusive; None: to the end of the run
+    cycle: Optional[list[Period]] = None  # this block's night cycle (None: the schedule's)
+    cycles: Optional[int] = None  # cycles per night (None: the schedule's)
+    keep: dict[str, float] = field(default_factory=dict)  # state -> probability each of its periods is kept, per night
+    night_fraction: float = 1.0  # < 1: restriction, cut from the night's end (REM-rich) first; > 1: lengthened
+    arousals: int = 0  # Wake steps at random places of each night: they see the world and store episodes
+    levels: dict[str, LevelsConfig] = field(default_factory=dict)  # state (WAKE, NREM, REM) -> its levels here
+    weights: dict[str, float] = field(default_factory=dict)  # phase (wake, nrem, rem) -> its loss weight here
+
+
+@dataclass
+class DrugDose:
+    """A named drug (neuromod.drugs.DRUGS) given on every night of some blocks."""
+
+    name: str = "scopolamine"
+    blocks: list[str] = field(default_factory=list)
+    dose: float = 1.0  # fraction of the full effect
+
+
+@dataclass
+class ProtocolConfig:
+    """How nights change over the run: blocks (baseline, manipulation, recovery) and drugs. No block: every night is
+    the scenario's."""
+
+    name: str = "none"
+    unit: BlockUnit = BlockUnit.epoch
+    blocks: list[Block] = field(default_factory=list)
+    drugs: list[DrugDose] = field(default_factory=list)
 
 
 @dataclass
@@ -102,6 +145,8 @@ class PadConfig:
     hippocampus: HippocampusConfig = field(default_factory=HippocampusConfig)
     neuromod: NeuromodConfig = field(default_factory=NeuromodConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    homeostat: HomeostatConfig = field(default_factory=HomeostatConfig)
     phases: PhasesConfig = field(default_factory=PhasesConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)

@@ -1,4 +1,4 @@
-"""The label a brain is logged and compared under: its scenario, plus every scientific override of that scenario.
+"""The label a brain is logged and compared under: its scenario (and protocol), plus every scientific override of them.
 
 `scenario=pad hippocampus.recombination=noise` is not PAD: it is labelled `pad (hippocampus.recombination=noise)`,
 so analyses grouping by label never average it with real PAD runs. What a study holds fixed across its conditions
@@ -18,17 +18,23 @@ def _is_setup(key: str) -> bool:
     return any(key == s or key.startswith(s + ".") for s in SETUP)
 
 
-def scenario_baseline(name: str) -> DictConfig:
-    """The configuration the scenario file `name` gives on the defaults (the defaults alone for an unknown name)."""
+def baseline(scenario: str, protocol: str) -> DictConfig:
+    """The configuration the scenario file and the protocol file give on the defaults (a name without a file adds
+    nothing)."""
     base = OmegaConf.structured(PadConfig)
-    path = CONF_DIR / "scenario" / f"{name}.yaml"
-    return OmegaConf.merge(base, OmegaConf.load(path)) if path.exists() else base
+    scenario_file, protocol_file = CONF_DIR / "scenario" / f"{scenario}.yaml", CONF_DIR / "protocol" / f"{protocol}.yaml"
+    if scenario_file.exists():
+        base = OmegaConf.merge(base, OmegaConf.load(scenario_file))
+    if protocol_file.exists():
+        base = OmegaConf.merge(base, {"protocol": OmegaConf.load(protocol_file)})
+    return base
 
 
 def scenario_label(config: DictConfig) -> str:
-    """`name` or `name (key=value, ...)`, the keys in sorted order."""
-    name = config.scenario_name
-    base, mine = flat(scenario_baseline(name)), flat(config)
+    """`scenario`, `scenario+protocol`, then ` (key=value, ...)` for the overrides of those files, keys sorted."""
+    name, protocol = config.scenario_name, config.protocol.name
+    base, mine = flat(baseline(name, protocol)), flat(config)
     overrides = [f"{k}={mine.get(k)}" for k in sorted(set(base) | set(mine))
                  if not _is_setup(k) and base.get(k) != mine.get(k)]
-    return f"{name} ({', '.join(overrides)})" if overrides else name
+    label = name if protocol == "none" else f"{name}+{protocol}"
+    return f"{label} ({', '.join(overrides)})" if overrides else label

@@ -1,7 +1,10 @@
 """The recorder: collects each step's figures on the device, keeps the history on the host, writes `activity.nc`.
 
-Per-step device figures go into a preallocated (steps of the epoch, variables) buffer with one indexed copy per step;
-the buffer reaches the host at epoch end (or when progress asks for recent losses), never per step.
+Days differ in length under a protocol, so the step axis is the sequence of steps actually lived: each day's steps
+follow the last day's, and every step carries its epoch, day, night, state, block and levels as coordinates and
+variables (select a state with `ds.where(ds.state == "REM")`, a day with `ds.where(ds.day == 7, drop=True)`).
+Per-step device figures go into a preallocated (capacity, variables) buffer with one indexed copy per step; the
+buffer reaches the host at epoch end (or at the health checks), never per step.
 """
 from pathlib import Path
 
@@ -13,31 +16,57 @@ from torch import Tensor
 from records.files import atomic_write
 from records.variables import (COORDINATES, DEVICE_STEP_VARIABLES, DIVERGED_DAY, DREAM_VARIABLES, EPOCH_VARIABLES,
                                HOST_STEP_VARIABLES, LOGGED, OCCLUSION_COORD, OCCLUSION_LEVELS, PROBE_VARIABLES,
-                               logged_flag_attrs)
-from sims.schedule import DayPlan
+                               SLEEP_VARIABLES, STATES, logged_flag_attrs)
+from sims.nights import Night
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
+META = ("state", "day", "night", "block") + tuple(v.name for v in HOST_STEP_VARIABLES)  # per step, known on the host
 
 
 class Recorder:
-    def __init__(self, plan: DayPlan, days_per_epoch: int, device: torch.device, attrs: dict, scenario: str, seed: int,
-                 dtype: torch.dtype = torch.float32):
-        self.plan, self.days_per_epoch, self.device, self.dtype = plan, days_per_epoch, device, dtype
+    def __init__(self, days_per_epoch: int, max_steps_per_day: int, device: torch.device, attrs: dict, scenario: str,
+                 seed: int, dtype: torch.dtype = torch.float32):
+        self.days_per_epoch, self.capacity = days_per_epoch, days_per_epoch * max_steps_per_day
+        self.device, self.dtype = device, dtype
         self.attrs, self.scenario, self.seed = attrs, scenario, seed
         self.steps: list[np.ndarray] = []  # per finished epoch: (steps, device variables), the brain's dtype
         self.logged: list[np.ndarray] = []  # per finished epoch: (steps,) uint8, bit k: device variable k was logged
+        self.meta: list[dict[str, np.ndarray]] = []  # per finished epoch: META name -> (steps,)
         self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
         self.probe_image: np.ndarray | None = None
         self.diverged_day, self.diagnosis = -1, None  # where and why the brain diverged (-1, None: it did not)
         self._columns: dict[tuple[str, ...], tuple[Tensor, int]] = {}  # names -> (buffer columns, logged bits)
         self.buffer = torch.empty(0)
+        self.rows = 0  # steps of the current epoch so far
         self.buffer_logged = np.zeros(0, np.uint8)
+        self.buffer_meta: dict[str, list] = {k: [] for k in META}
+        self.nights: list[tuple[int, int, int]] = []  # this epoch: (sleep steps planned, lived, arousals) per night
 
     # --- the hot loop -------------------------------------------------------------------------------------------
     def begin_epoch(self) -> None:
-        rows = self.days_per_epoch * len(self.plan.states)
-        self.buffer = torch.full((rows, len(DEVICE_NAMES)), float("nan"), device=self.device, dtype=self.dtype)
-        self.buffer_logged = np.zeros(rows, np.uint8)
+        self.buffer = torch.full((self.capacity, len(DEVICE_NAMES)), float("nan"), device=self.device, dtype=self.dtype)
+        self.buffer_logged = np.zeros(self.capacity, np.uint8)
+        self.buffer_meta = {k: [] for k in META}
+        self.rows, self.nights = 0, []
+
+    def log_night(self, day: int, night: Night) -> int:
+        """Note the day's planned steps (host only); returns the buffer row of its first step."""
+        first = self.rows
+        for step in night.steps:
+            meta = self.buffer_meta
+            meta["state"].append(STATES.index(step.state.value))
+            meta["day"].append(day)
+            meta["night"].append(-1 if step.daytime else day)
+            meta["block"].append(night.block)
+            meta["ach"].append(step.levels.ach)
+            meta["na"].append(step.levels.na)
+            meta["generator_sign"].append(step.plasticity.generator_sign)
+            meta["discriminator_gate"].append(float(step.plasticity.discriminator_gate))
+            meta["discriminator_target"].append(step.plasticity.discriminator_target)
+        self.rows += len(night.steps)
+        sleep = sum(not s.daytime and s.state.value != "WAKE" for s in night.steps)
+        self.nights.append((night.planned, sleep, night.arousals))
+        return first
 
     def log_step(self, row: int, figures: dict[str, Tensor]) -> None:
         if not figures:
@@ -50,6 +79,11 @@ class Recorder:
         self.buffer[row, columns] = torch.stack(list(figures.values()))
         self.buffer_logged[row] = bits  # known on the host: no synchronisation
 
+    def recent(self, window: int) -> dict[str, float]:
+        """Mean of each figure over the last `window` rows (one host synchronisation)."""
+        block = self.buffer[max(0, self.rows - window) : self.rows].nanmean(0).cpu().numpy()
+        return {name: float(v) for name, v in zip(DEVICE_NAMES, block) if np.isfinite(v)}
+
     def first_nonfinite(self, start: int, stop: int) -> tuple[int, str, float] | None:
         """The first (row, variable, value) among rows [start, stop) of this epoch whose logged figure is not finite
         (one host synchronisation)."""
@@ -61,54 +95,65 @@ class Recorder:
         row, column = bad[0]
         return start + int(row), DEVICE_NAMES[column], float(values[row, column])
 
-    def mark_diverged(self, day: int, diagnosis: str, rows: int) -> None:
-        """Keep the current epoch's first `rows` steps in the file (where the divergence shows) and say so."""
-        self.steps.append(self.buffer[:rows].cpu().numpy())
-        self.logged.append(self.buffer_logged[:rows].copy())
-        self.diverged_day, self.diagnosis = day, diagnosis
+    def row_state(self, row: int) -> tuple[str, int]:
+        """(state, day) of a row of this epoch."""
+        return STATES[self.buffer_meta["state"][row]], self.buffer_meta["day"][row]
 
-    def recent(self, upto: int, window: int) -> dict[str, float]:
-        """Mean of each figure over the last `window` rows before `upto` (one host synchronisation)."""
-        block = self.buffer[max(0, upto - window) : upto].nanmean(0).cpu().numpy()
-        return {name: float(v) for name, v in zip(DEVICE_NAMES, block) if np.isfinite(v)}
+    def mark_diverged(self, day: int, diagnosis: str) -> None:
+        """Keep the current epoch's steps up to the end of `day` in the file (where the divergence shows) and say so."""
+        rows = int(np.searchsorted(np.asarray(self.buffer_meta["day"]), day, side="right"))
+        self._close_epoch(rows)
+        self.diverged_day, self.diagnosis = day, diagnosis
 
     # --- epoch ends -----------------------------------------------------------------------------------------------
     def end_epoch(self, epoch: int, figures: dict[str, np.ndarray | float]) -> None:
-        self.steps.append(self.buffer.cpu().numpy())
-        self.logged.append(self.buffer_logged.copy())
+        """figures: the evaluation's and the homeostat's (rem_debt, sleep_pressure); the sleep statistics are added."""
+        planned, lived, arousals = np.array(self.nights, dtype=float).reshape(-1, 3).T
+        states = np.asarray(self.buffer_meta["state"][: self.rows])
+        in_night = np.asarray(self.buffer_meta["night"][: self.rows]) >= 0
+        nights = max(1, int(in_night.sum()))
+        figures = {"nrem_share": (states[in_night] == 1).sum() / nights, "rem_share": (states[in_night] == 2).sum() / nights,
+                   "nights_shortened": float((lived < planned).sum()), "nights_broken": float((arousals > 0).sum()),
+                   "rem_debt": np.nan, "sleep_pressure": np.nan} | figures
+        self._close_epoch(self.rows)
         self.epochs[epoch] = {k: np.asarray(v, dtype=np.float32) for k, v in figures.items()}
+
+    def _close_epoch(self, rows: int) -> None:
+        self.steps.append(self.buffer[:rows].cpu().numpy())
+        self.logged.append(self.buffer_logged[:rows].copy())
+        self.meta.append({k: np.asarray(v[:rows]) for k, v in self.buffer_meta.items()})
 
     def set_probes(self, images: np.ndarray) -> None:
         self.probe_image = images.astype(np.float32)
 
     # --- the file -------------------------------------------------------------------------------------------------
     def dataset(self) -> xr.Dataset:
-        n_epochs = len(self.epochs)
         values = np.concatenate(self.steps) if self.steps else np.zeros((0, len(DEVICE_NAMES)), np.float32)
+        meta = {k: np.concatenate([m[k] for m in self.meta]) if self.meta else np.zeros(0) for k in META}
         n = len(values)
-        per_day = len(self.plan.states)
-        position = np.arange(n) % per_day  # position of each step within its day's plan
-        day = np.arange(n) // per_day
         data = {v.name: (v.dims, values[None, :, i], v.attrs) for i, v in enumerate(DEVICE_STEP_VARIABLES)}
+        for v in HOST_STEP_VARIABLES:
+            data[v.name] = (v.dims, meta[v.name].astype(np.float32)[None], v.attrs)
         data[LOGGED.name] = (LOGGED.dims, (np.concatenate(self.logged) if self.logged else np.zeros(0, np.uint8))[None],
                              logged_flag_attrs())
         data[DIVERGED_DAY.name] = (DIVERGED_DAY.dims, np.array([self.diverged_day], np.int64), DIVERGED_DAY.attrs)
-        host = self.plan.host_figures()  # name -> (steps per day,)
-        for v in HOST_STEP_VARIABLES:
-            data[v.name] = (v.dims, host[v.name][position][None].astype(np.float32), v.attrs)
-        epochs = list(range(1, n_epochs + 1))
+        epochs = sorted(self.epochs)
         data |= self._epoch_data(epochs)
         if self.probe_image is not None:
             data[PROBE_VARIABLES[0].name] = (PROBE_VARIABLES[0].dims, self.probe_image[None], PROBE_VARIABLES[0].attrs)
+        day = meta["day"].astype(np.int64)
+        coord = lambda name, values: ("step", values, {"units": "1", "long_name": COORDINATES[name][2]})
         coords = {
             "brain": ("brain", [0], {"long_name": "simulated brain index"}),
             "scenario": ("brain", [self.scenario], {"long_name": "scenario the brain lived"}),
             "seed": ("brain", [self.seed], {"long_name": "random seed of the brain"}),
             "step": ("step", np.arange(n), {"long_name": "step (one mini-batch update in one state) since the run began"}),
-            "step_epoch": ("step", 1 + day // self.days_per_epoch, {"units": "1", "long_name": COORDINATES["epoch"][2]}),
-            "day": ("step", day, {"units": "1", "long_name": COORDINATES["day"][2]}),
-            "state": ("step", np.array(self.plan.state_names, dtype=object)[position].astype(str),
+            "step_epoch": coord("epoch", 1 + day // self.days_per_epoch),
+            "day": coord("day", day),
+            "night": coord("night", meta["night"].astype(np.int64)),
+            "state": ("step", np.array(STATES, dtype=object)[meta["state"].astype(int)].astype(str),
                       {"long_name": COORDINATES["state"][2]}),
+            "block": ("step", meta["block"].astype(str), {"long_name": COORDINATES["block"][2]}),
             "epoch": ("epoch", np.array(epochs, dtype=np.int64), {"units": "1", "long_name": "training epoch (1-based)"}),
         }
         if "occlusion_accuracy" in data:
@@ -119,7 +164,7 @@ class Recorder:
     def _epoch_data(self, epochs: list[int]) -> dict:
         """Per-epoch figures stacked over epochs; NaN where an epoch was not evaluated, absent if none was."""
         data = {}
-        for v in EPOCH_VARIABLES + DREAM_VARIABLES:
+        for v in EPOCH_VARIABLES + SLEEP_VARIABLES + DREAM_VARIABLES:
             values = [self.epochs[e].get(v.name) for e in epochs]
             shapes = {np.shape(x) for x in values if x is not None}
             if shapes:
@@ -134,20 +179,33 @@ class Recorder:
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
+        tensors = lambda arrays: [torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
         return {
-            "steps": [torch.from_numpy(s) for s in self.steps],
-            "logged": [torch.from_numpy(s) for s in self.logged],
-            "buffer_logged": torch.from_numpy(self.buffer_logged),
+            "steps": tensors(self.steps),
+            "logged": tensors(self.logged),
+            "meta": [{k: torch.from_numpy(v.astype(np.float64) if k != "block" else np.zeros(0)) for k, v in m.items()}
+                     for m in self.meta],
+            "meta_block": [m["block"].tolist() for m in self.meta],
             "epochs": {str(e): {k: torch.from_numpy(np.atleast_1d(v)) for k, v in f.items()} for e, f in self.epochs.items()},
             "probe_image": None if self.probe_image is None else torch.from_numpy(self.probe_image),
             "buffer": self.buffer.cpu(),
+            "buffer_logged": torch.from_numpy(self.buffer_logged),
+            "buffer_meta": {k: v for k, v in self.buffer_meta.items()},
+            "rows": self.rows,
+            "nights": self.nights,
+            "diverged": [self.diverged_day, self.diagnosis or ""],
         }
 
     def load_state_dict(self, state: dict) -> None:
         self.steps = [s.numpy() for s in state["steps"]]
         self.logged = [s.numpy() for s in state["logged"]]
-        self.buffer_logged = state["buffer_logged"].numpy()
+        self.meta = [{k: (np.asarray(blocks, dtype=str) if k == "block" else v.numpy()) for k, v in m.items()}
+                     for m, blocks in zip(state["meta"], state["meta_block"])]
         self.epochs = {int(e): {k: v.numpy().reshape(v.shape if v.numel() > 1 else ()) for k, v in f.items()}
                        for e, f in state["epochs"].items()}
         self.probe_image = None if state["probe_image"] is None else state["probe_image"].numpy()
         self.buffer = state["buffer"].to(self.device)
+        self.buffer_logged = state["buffer_logged"].numpy()
+        self.buffer_meta = {k: list(v) for k, v in state["buffer_meta"].items()}
+        self.rows, self.nights = int(state["rows"]), [tuple(n) for n in state["nights"]]
+        self.diverged_day, self.diagnosis = int(state["diverged"][0]), state["diverged"][1] or None

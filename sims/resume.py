@@ -18,12 +18,15 @@ def may_change(key: str) -> bool:
 
 
 def flat(cfg: DictConfig) -> dict:
-    """Every leaf of a configuration as dotted key -> value (enums as their names)."""
+    """Every leaf of a configuration as dotted key -> value (list items by index, enums as their names)."""
     out = {}
 
     def walk(node, prefix):
-        if isinstance(node, dict):
+        if isinstance(node, dict) and node:
             for k, v in node.items():
+                walk(v, f"{prefix}{k}.")
+        elif isinstance(node, list) and node:
+            for k, v in enumerate(node):
                 walk(v, f"{prefix}{k}.")
         else:
             out[prefix[:-1]] = node

@@ -1,6 +1,7 @@
 """The loop: days of Wake, nights of sleep cycles, epoch-end evaluation, activity file and checkpoints."""
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -9,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from hippocampus import recall
-from neuromod import Drive, NeuromodController
+from neuromod import Drive
 from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
@@ -21,10 +22,10 @@ from sims.evaluation import evaluate, probe_images
 from sims.phases import nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
 from sims.resume import check_compatible
-from sims.schedule import DayPlan
+from sims.nights import PHASE_OF, NightPlanner
 from sims.streams import Streams
-from sims.validation import store_capacity, validate
-from world import World, load_arrays
+from sims.validation import check_data_fits, store_capacity, validate
+from world import World, fingerprint_json, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
 STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
@@ -42,20 +43,21 @@ class Simulator:
         validate(cfg)
         self.device = resolve_device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype.value)
-        self.plan = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod))
-        self.world = World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
-        self.days_per_epoch = self.world.batches_per_epoch // self.plan.sensory_steps
-        if self.days_per_epoch < 1:
-            raise PadError(f"data.train_size: {len(self.world.train_y)} images make no full day of "
-                           f"{self.plan.sensory_steps} batches of {cfg.optim.batch_size}")
-        capacity = store_capacity(cfg, self.plan.sensory_steps * cfg.optim.batch_size)
+        arrays = load_arrays(cfg.data)
+        self.world = World(arrays, self.device, cfg.optim.batch_size)
+        check_data_fits(cfg, len(self.world.train_y))
+        self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
+        self.planner = NightPlanner(cfg, self.days_per_epoch)
+        capacity = store_capacity(cfg, self.planner.max_wake_steps_per_day() * cfg.optim.batch_size)
         self.brain = Brain.build(cfg.cortex, cfg.optim, capacity, cfg.seed, self.device, self.dtype)
         self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
-                 "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name}
-        self.recorder = Recorder(self.plan, self.days_per_epoch, self.device, attrs, scenario_label(config), cfg.seed,
-                                 self.dtype)
+                 "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
+                 "data_fingerprint": fingerprint_json(arrays)}
+        self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
+                                 scenario_label(config), cfg.seed, self.dtype)
+        self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
         self._interrupted = False
@@ -81,33 +83,40 @@ class Simulator:
         self.recorder.begin_epoch()
 
     def live_day(self) -> None:
-        """Day `day_in_epoch` of the epoch and the night after it; then the next day is due."""
+        """Day `day_in_epoch` of the epoch and the night after it (as the protocol plans it); then the next day."""
         cfg, brain, day_in_epoch = self.cfg, self.brain, self.day_in_epoch
         day = (self.epoch - 1) * self.days_per_epoch + day_in_epoch
-        batch = day_in_epoch * self.plan.sensory_steps
-        row = day_in_epoch * len(self.plan.steps)
-        for k, step in enumerate(self.plan.steps):
+        night = self.planner.night(day, self.streams["night"])
+        batch = day_in_epoch * cfg.schedule.day_steps
+        row = self.recorder.log_night(day, night)
+        for k, step in enumerate(night.steps):
             drive = step.plasticity.drive
             generator = self.streams[STREAMS[drive]]
-            if drive == Drive.SENSORY:
-                inputs = self.world.batch(self.order, batch).to(self.dtype)
-                batch += 1
-                phase = cfg.phases.wake
+            if drive == Drive.SENSORY:  # the day's own Wake steps live the epoch's order; arousals see random images
+                inputs = self.world.batch(self.order, batch) if step.daytime else self.world.sample(self.streams["arousal"])
+                inputs = inputs.to(self.dtype)
+                batch += step.daytime
             else:
                 strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
-                phase = cfg.phases.nrem if drive == Drive.REPLAY else cfg.phases.rem
                 inputs = recall(brain.hippocampus, strategy, cfg.hippocampus, day, cfg.optim.batch_size,
                                 day_in_epoch == 0, generator)
-            result = PHASES[drive](brain, inputs, step.plasticity, phase, generator)
+            result = PHASES[drive](brain, inputs, step.plasticity, self._phase(drive, step.weight), generator)
             if result.episodes is not None:
                 brain.hippocampus.store(result.episodes, day)
             self.recorder.log_step(row + k, result.figures)
         self.day_in_epoch += 1
 
+    def _phase(self, drive: Drive, weight: float):
+        """The phase config of a drive (wake, nrem, rem) with a step's loss weight."""
+        if (drive, weight) not in self._phases:
+            phase = getattr(self.cfg.phases, PHASE_OF[drive])
+            self._phases[drive, weight] = phase if phase.weight == weight else replace(phase, weight=weight)
+        return self._phases[drive, weight]
+
     def end_epoch(self, seconds: float = float("nan")) -> None:
         """Evaluation (where due), the epoch's figures into the activity file, the cortex's weights, the checkpoint."""
         cfg, epoch = self.cfg, self.epoch
-        figures = {"epoch_seconds": seconds}
+        figures = {"epoch_seconds": seconds} | self.planner.sleep_figures()
         if cfg.eval.every > 0 and (epoch % cfg.eval.every == 0 or epoch == cfg.epochs):
             figures |= evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
             tqdm.write(f"epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
@@ -138,19 +147,19 @@ class Simulator:
         if self.day_in_epoch == 0:
             self.begin_epoch()
         start = time.perf_counter()
-        checked = self.day_in_epoch * len(self.plan.steps)  # rows of this epoch checked for divergence
+        checked = self.recorder.rows  # rows of this epoch checked for divergence
         bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
         while not self.epoch_done:
             self.live_day()
             bar.update(1)
             if self.day_in_epoch % every == 0 or self.epoch_done:  # one host synchronisation every `every` days
-                rows = self.day_in_epoch * len(self.plan.steps)
+                rows = self.recorder.rows
                 self.check_health(checked, rows)
-                checked = rows
                 if self.cfg.progress:
-                    recent = self.recorder.recent(rows, every * len(self.plan.steps))
+                    recent = self.recorder.recent(rows - checked)
                     bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
                     bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
+                checked = rows
             if self._interrupted:
                 self._save()
                 raise KeyboardInterrupt(f"interrupted; checkpoint saved in {self.checkpoint_path}")
@@ -160,21 +169,21 @@ class Simulator:
         """Raise Diverged if a figure logged in rows [start, stop) of this epoch, or any weight or Adam state, is not
         finite; the activity file then shows the epoch up to the end of the first bad day, and the last checkpoint
         (the last good one: an epoch end or a Ctrl-C) is kept."""
-        per_day = len(self.plan.steps)
         bad = self.recorder.first_nonfinite(start, stop)
         if bad is not None:
             row, name, value = bad
-            what = f"{self.plan.state_names[row % per_day]} {name}={value}"
+            state, day = self.recorder.row_state(row)
+            what = f"{state} {name}={value}"
         elif (tensor := self.brain.first_nonfinite()) is not None:
-            row, what = stop - 1, f"{tensor} not finite"
+            state, day = self.recorder.row_state(stop - 1)
+            what = f"{tensor} not finite"
         else:
             return
-        day_in_epoch = row // per_day
-        day = (self.epoch - 1) * self.days_per_epoch + day_in_epoch
+        day_in_epoch = day - (self.epoch - 1) * self.days_per_epoch
         kept = (f"the last good checkpoint, {self.checkpoint_path}, is kept" if self.checkpoint_path.exists()
                 else "no checkpoint had been written")
         diagnosis = f"diverged on day {day} (epoch {self.epoch}, day {day_in_epoch} of it): {what}; {kept}"
-        self.recorder.mark_diverged(day, diagnosis, (day_in_epoch + 1) * per_day)
+        self.recorder.mark_diverged(day, diagnosis)
         self.recorder.write(self.activity_path)
         raise Diverged(diagnosis)
 
@@ -194,6 +203,7 @@ class Simulator:
             "day_in_epoch": self.day_in_epoch,
             "order": None if self.order is None else self.order.cpu(),
             "streams": self.streams.state_dict(),
+            "planner": self.planner.state_dict(),
             "config": OmegaConf.to_yaml(self.config),
         })
 
@@ -201,6 +211,7 @@ class Simulator:
         check_compatible(OmegaConf.create(state["config"]), self.config, self.checkpoint_path)
         self.brain.load_state_dict(state["brain"])
         self.recorder.load_state_dict(state["recorder"])
+        self.planner.load_state_dict(state["planner"])
         self.epoch, self.day_in_epoch = int(state["epoch"]), int(state["day_in_epoch"])
         self.order = None if state["order"] is None else state["order"].to(self.device)
         try:

@@ -10,8 +10,9 @@ import numpy as np
 import torch
 
 # data: each epoch's order of the training set; wake: Wake's latent noise; nrem: NREM's recall picks and occlusion;
-# rem: REM's recall picks and cortical noise.
-PURPOSES = ("data", "wake", "nrem", "rem")
+# rem: REM's recall picks and cortical noise; night: the protocol's draws (periods kept, arousals' places);
+# arousal: the images seen by Wake steps outside the day (arousals).
+PURPOSES = ("data", "wake", "nrem", "rem", "night", "arousal")
 
 
 def derived_seed(seed: int, purpose: str) -> int:

@@ -6,6 +6,7 @@ import math
 
 from hippocampus import STRATEGIES
 from neuromod import BrainState, NeuromodController
+from neuromod.drugs import DRUGS
 from records.errors import PadError
 from sims.config import PadConfig
 from sims.schedule import DayPlan
@@ -66,7 +67,45 @@ def validate(cfg: PadConfig) -> None:
     _check(e.probes >= 1, "eval.probes", e.probes, "must be >= 1")
     for key, size in (("data.train_size", cfg.data.train_size), ("data.test_size", cfg.data.test_size)):
         _check(size is None or size >= 1, key, size, "must be >= 1 (or unset: all)")
+    validate_protocol(cfg)
     store_capacity(cfg, DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size)
+
+
+def validate_protocol(cfg: PadConfig) -> None:
+    """Blocks named once, non-empty, in order and not overlapping; their keys meaningful; drugs known, given in
+    blocks that exist."""
+    protocol, first = cfg.protocol, 1 if cfg.protocol.unit.value == "epoch" else 0
+    names, end = set(), first
+    for i, b in enumerate(protocol.blocks):
+        key = f"protocol.blocks[{i}]"
+        _check(b.name not in names and b.name != "", f"{key}.name", b.name, "must be a new, non-empty name")
+        names.add(b.name)
+        _check(b.start >= end, f"{key}.start", b.start,
+               f"must be >= {end} (blocks in order, not overlapping; the {protocol.unit.value}s count from {first})")
+        _check(b.stop is None or b.stop > b.start, f"{key}.stop", b.stop, f"must be > start ({b.start}): an empty block")
+        _check(b.stop is not None or i == len(protocol.blocks) - 1, f"{key}.stop", b.stop,
+               "only the last block may run to the end (stop unset)")
+        end = b.stop if b.stop is not None else end
+        for state, p in b.keep.items():
+            _check(state in ("NREM", "REM", "WAKE"), f"{key}.keep", state, "keys are states: NREM, REM")
+            _finite(f"{key}.keep.{state}", p, 0, 1)
+        _finite(f"{key}.night_fraction", b.night_fraction, 0)
+        _check(b.arousals >= 0, f"{key}.arousals", b.arousals, "must be >= 0")
+        _check(b.cycles is None or b.cycles >= 0, f"{key}.cycles", b.cycles, "must be >= 0")
+        _check(b.cycle is None or all(p.steps >= 0 for p in b.cycle), f"{key}.cycle", b.cycle, "steps must be >= 0")
+        for state, levels in b.levels.items():
+            _check(state in ("WAKE", "NREM", "REM"), f"{key}.levels", state, "keys are states: WAKE, NREM, REM")
+            _finite(f"{key}.levels.{state}.ach", levels.ach, 0)
+            _finite(f"{key}.levels.{state}.na", levels.na, 0)
+        for phase, weight in b.weights.items():
+            _check(phase in ("wake", "nrem", "rem"), f"{key}.weights", phase, "keys are phases: wake, nrem, rem")
+            _finite(f"{key}.weights.{phase}", weight, 0)
+    for i, dose in enumerate(protocol.drugs):
+        key = f"protocol.drugs[{i}]"
+        _check(dose.name in DRUGS, f"{key}.name", dose.name, f"unknown drug (one of {', '.join(sorted(DRUGS))})")
+        _check(bool(dose.blocks) and set(dose.blocks) <= names, f"{key}.blocks", dose.blocks,
+               f"must name blocks of the protocol ({', '.join(sorted(names)) or 'none'})")
+        _finite(f"{key}.dose", dose.dose, 0)
 
 
 def check_data_fits(cfg: PadConfig, train_images: int) -> None:

@@ -1,7 +1,10 @@
 """`python -m analysis.evaluate`: a run made with evaluation off, measured later, gives the hook's figures; and each
 metric's random stream is its own, so switching one metric on or off changes no other's figures."""
 import hashlib
+import json
+import shutil
 
+import netCDF4
 import numpy as np
 import pytest
 import torch
@@ -11,9 +14,11 @@ from analysis.evaluate import main
 from analysis.load import open_run
 from analysis.measure import latent_code, measure, metric_generator
 from cortex import Cortex, CortexConfig
+from sims.registry import compose_config
 from sims.simulator import run
+from tests.conftest import write_cifar_npz
 from tests.helpers import tiny_config
-from world import DataConfig, DataName, World, load_arrays
+from world import DataConfig, DataName, World, fingerprint, load_arrays
 
 
 def digest(path):
@@ -101,3 +106,92 @@ def test_metric_streams_differ_by_name_seed_and_epoch():
     assert len({tuple(draw(*k)) for k in keys}) == len(keys)
     with pytest.raises(ValueError, match="metric='readuot'"):
         metric_generator("cpu", 0, 1, "readuot")
+
+
+# --- the data a run lived on, and bad input -------------------------------------------------------------------------
+CIFAR_TINY = ["data.train_size=64", "data.test_size=40", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
+              "optim.batch_size=16", "eval.readout_epochs=1", "eval.probes=4", "progress=false", "device=cpu",
+              "epochs=1", "eval.every=0", "eval.occlusion=false"]
+
+
+@pytest.fixture(scope="module")
+def cifar_run(tmp_path_factory):
+    """A run made on data root A with data.root unset ($PAD_DATA=A); root B holds other images of the same format."""
+    base = tmp_path_factory.mktemp("fingerprint")
+    roots = {name: write_cifar_npz(base / name, 64, 40, seed=seed) for name, seed in (("A", 0), ("B", 1))}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAD_DATA", str(roots["A"]))
+        cfg = compose_config(CIFAR_TINY)
+        run(cfg, base / "run")
+        arrays = load_arrays(cfg.data)
+    activity = base / "run" / "activity.nc"
+    with netCDF4.Dataset(activity, "a") as nc:  # the simulator records it; written here where it does not (yet)
+        if "data_fingerprint" in nc.ncattrs():
+            assert json.loads(nc.getncattr("data_fingerprint")) == fingerprint(arrays)
+        else:
+            nc.setncattr("data_fingerprint", json.dumps(fingerprint(arrays)))
+    return base / "run", roots
+
+
+def one_line_error(capsys, argv) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1 and err.startswith("error: "), err
+    return err.strip()
+
+
+def test_evaluating_on_other_data_is_refused(cifar_run, capsys, monkeypatch, file_snapshot):
+    run_dir, roots = cifar_run
+    before = file_snapshot(run_dir)
+    monkeypatch.setenv("PAD_DATA", str(roots["B"]))
+    err = one_line_error(capsys, [str(run_dir), "--fid", "0", "--device", "cpu"])
+    assert err.startswith(f"error: data.root unset (PAD_DATA='{roots['B']}'")
+    assert f"resolved {roots['B'] / 'cifar10'} (train 64, test 40" in err
+    assert f"the run lived on {roots['A'] / 'cifar10'} (train 64, test 40" in err
+    err = one_line_error(capsys, [str(run_dir), "--data-root", str(roots["B"])])
+    assert err.startswith(f"error: --data-root {roots['B']}: resolved")
+    assert file_snapshot(run_dir) == before  # no evaluation.nc, nothing touched
+    main([str(run_dir), "--fid", "0", "--device", "cpu", "--data-root", str(roots["A"])])  # the run's own data
+    assert (run_dir / "evaluation.nc").exists()
+
+
+def test_a_run_without_a_fingerprint_is_measured_with_a_warning(cifar_run, capsys, monkeypatch, tmp_path):
+    run_dir = tmp_path / "old"
+    shutil.copytree(cifar_run[0], run_dir)
+    with netCDF4.Dataset(run_dir / "activity.nc", "a") as nc:
+        nc.delncattr("data_fingerprint")
+    monkeypatch.setenv("PAD_DATA", str(cifar_run[1]["A"]))
+    main([str(run_dir), "--fid", "0", "--device", "cpu"])
+    assert capsys.readouterr().err.startswith(f"warning: {run_dir / 'activity.nc'}: no data_fingerprint")
+    assert (run_dir / "evaluation.nc").exists()
+
+
+@pytest.mark.parametrize("case", ["missing", "file", "empty folder", "epochs", "truncated", "not netcdf",
+                                  "bad option", "damaged weights"])
+def test_bad_input_is_one_line_and_exit_status_2(cifar_run, capsys, tmp_path, file_snapshot, case):
+    run_dir = tmp_path / "run"
+    shutil.copytree(cifar_run[0], run_dir)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a_file").write_text("x")
+    activity, weights = run_dir / "activity.nc", run_dir / "checkpoints" / "cortex_epoch_001.pt"
+    if case == "truncated":
+        activity.write_bytes(activity.read_bytes()[:4000])
+    elif case == "not netcdf":
+        activity.write_text("hello\n")
+    elif case == "damaged weights":
+        weights.write_bytes(weights.read_bytes()[:1000])
+    before = file_snapshot(tmp_path)
+    argv, expected = {
+        "missing": ([str(tmp_path / "nowhere")], f"{tmp_path / 'nowhere'}: no such run directory"),
+        "file": ([str(tmp_path / "a_file")], f"{tmp_path / 'a_file'}: not a folder"),
+        "empty folder": ([str(tmp_path / "empty")], f"{tmp_path / 'empty'}: no activity.nc"),
+        "epochs": ([str(run_dir), "--epochs", "1", "7"], f"--epochs 7: no cortex weights in {run_dir}/checkpoints"),
+        "truncated": ([str(run_dir)], f"{activity}: not a readable netCDF file"),
+        "not netcdf": ([str(run_dir)], f"{activity}: not a readable netCDF file"),
+        "bad option": ([str(run_dir), "--epochs", "one"], "argument --epochs: invalid int value: 'one'"),
+        "damaged weights": ([str(run_dir), "--data-root", str(cifar_run[1]["A"]), "--device", "cpu", "--fid", "0"],
+                            f"{weights}: not the cortex weights of this run"),
+    }[case]
+    assert one_line_error(capsys, argv).startswith(f"error: {expected}")
+    assert file_snapshot(tmp_path) == before

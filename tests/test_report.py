@@ -1,5 +1,6 @@
 """The report: every figure file from real runs, skipped figures when variables are missing, and a table whose numbers
-equal the runs' own (read back from the files and averaged here with numpy, not through analysis.load)."""
+equal the runs' own (read back from the files and averaged here with numpy, not through analysis.load); globs that
+match other things, one-line errors for bad input, and divergence shown, never averaged away."""
 import contextlib
 import io
 import shutil
@@ -162,3 +163,81 @@ def test_scenario_colours_follow_the_paper_and_stay_distinct():
     colours = style.colors(["zeta", "no_rem", "pad", "alpha", "wake_only"])
     assert colours["pad"] == "#000000" and colours["wake_only"] == style.SCENARIO_COLORS["wake_only"]
     assert len(set(colours.values())) == 5 and style.order(colours) == ["pad", "no_rem", "wake_only", "alpha", "zeta"]
+
+
+# --- globs, bad input, divergence ------------------------------------------------------------------------------------
+def test_a_multirun_glob_skips_non_runs_and_counts_a_run_once(runs, tmp_path, capsys):
+    multirun = tmp_path / "multirun" / "2024-01-01"
+    shutil.copytree(runs["plain"], multirun)
+    (multirun / "multirun.yaml").write_text("hydra: {}\n")
+    out = tmp_path / "report"
+    report.main([str(tmp_path / "multirun" / "*" / "*"), str(multirun / "pad_0"), "--out", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"note: {multirun / 'multirun.yaml'}: skipped (not a run directory: no activity.nc)",
+                   f"warning: {multirun / 'pad_0'}: named twice ({str(tmp_path / 'multirun' / '*' / '*')!r} and "
+                   f"{str(multirun / 'pad_0')!r}); counted once"]
+    assert (pd.read_csv(out / "final_metrics.csv").n == 2).all()
+
+
+@pytest.mark.parametrize("case", ["out is a file", "out under a file", "truncated", "not a run", "missing", "no args"])
+def test_bad_input_is_one_line_and_exit_status_2(runs, tmp_path, capsys, file_snapshot, case):
+    run = tmp_path / "pad_0"
+    shutil.copytree(runs["plain"] / "pad_0", run)
+    (tmp_path / "a_file").write_text("x")
+    if case == "truncated":
+        (run / "activity.nc").write_bytes((run / "activity.nc").read_bytes()[:3000])
+    before = file_snapshot(tmp_path)
+    argv, expected = {
+        "out is a file": ([str(run), "--out", str(tmp_path / "a_file")], f"--out {tmp_path / 'a_file'}: exists"),
+        "out under a file": ([str(run), "--out", str(tmp_path / "a_file" / "r")], f"--out {tmp_path / 'a_file'}/r:"),
+        "truncated": ([str(run), "--out", str(tmp_path / "r")], f"{run / 'activity.nc'}: not a readable netCDF file"),
+        "not a run": ([str(tmp_path / "a_file"), "--out", str(tmp_path / "r")], f"{tmp_path / 'a_file'}: not a run"),
+        "missing": ([str(tmp_path / "nowhere"), "--out", str(tmp_path / "r")], f"{tmp_path / 'nowhere'}: no such run"),
+        "no args": ([], "the following arguments are required: RUN_DIR"),
+    }[case]
+    with pytest.raises(SystemExit) as exit_:
+        report.main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1 and err.startswith(f"error: {expected}"), err
+    assert file_snapshot(tmp_path) == before  # in particular, no report folder
+
+
+def diverging_runs() -> xr.Dataset:
+    """Two PAD brains as open_runs gives them, 2 epochs of 2 days of (WAKE, NREM, REM); brain 1 diverges on day 2
+    (a logged NaN KL), yet logs a finite KL on day 3 that a NaN-skipping mean would show as a clean epoch 2."""
+    states, day = np.array(["WAKE", "NREM", "REM"] * 4), np.repeat(np.arange(4), 3)
+    wake = states == "WAKE"
+    kl = np.full((2, 12), np.nan)
+    kl[0, wake], kl[1, wake] = [1, 2, 3, 4], [1, 2, np.nan, 5]
+    flags = {"flag_masks": [1, 2, 4, 8, 16],
+             "flag_meanings": "loss_reconstruction loss_kl loss_latent loss_discriminator discriminator_output"}
+    levels = np.broadcast_to(np.where(states == "NREM", 0.2, 1.0), (2, 12))
+    bits = np.broadcast_to(np.where(wake, 2, 0), (2, 12)).astype(np.uint8)
+    return xr.Dataset(
+        {"loss_kl": (("brain", "step"), kl), "logged": (("brain", "step"), bits, flags),
+         "diverged_day": ("brain", [-1, 2]), "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels),
+         "readout_accuracy": (("brain", "epoch"), [[20.0, 30.0], [25.0, np.nan]])},
+        coords={"brain": [0, 1], "epoch": [1, 2], "state": ("step", states), "day": ("step", day),
+                "step_epoch": ("step", 1 + day // 2), "scenario": ("brain", ["pad", "pad"]), "seed": ("brain", [0, 1]),
+                "dataset": ("brain", ["shapes", "shapes"])})
+
+
+def test_a_diverged_epoch_is_a_gap_in_the_loss_figure_and_the_brain_is_named():
+    fig = figures.losses_figure(diverging_runs())
+    ax = fig.axes[0]
+    assert ax.get_title() == "KL of z from N(0, I) (Wake)"
+    line = ax.get_lines()[0]
+    np.testing.assert_array_equal(line.get_xdata(), [1, 2])
+    np.testing.assert_array_equal(line.get_ydata(), [1.5, np.nan])  # not (1.5 + 1.5) / 2, then 3.5 from brain 0
+    assert line.get_label() == "PAD (n=2); seed 1 diverged on day 2"
+    assert [lc.get_xdata()[0] for lc in ax.get_lines()[1:]] == [2]  # the dotted mark at the diverged epoch
+
+
+def test_the_hypnogram_shows_the_diverged_brain_and_the_table_marks_it():
+    ds = diverging_runs()
+    titles = [ax.get_title() for ax in figures.hypnogram_figure(ds, days=2).axes if ax.get_title()]
+    assert titles == ["PAD, seed 0", "PAD, seed 1\ndiverged on day 2"]
+    table = report.final_table(ds).set_index("scenario")
+    assert table.loc["pad", "diverged"] == 1 and table.loc["pad", "diverged_brains"] == "seed 1 diverged on day 2"
+    md = report.markdown(table.reset_index())
+    assert "| shapes | PAD ⚠ | 2 | 1-2 |" in md and "**1 of 2**: seed 1 diverged on day 2 |" in md

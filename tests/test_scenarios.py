@@ -23,13 +23,17 @@ SCENARIOS = {  # name: (states of one day and night, recombination, replay)
 }
 
 
+def first_day(sim: Simulator):
+    return sim.planner.night(0, torch.Generator()).steps
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_composes_and_runs_a_few_days(name, tmp_path):
     states, recombination, replay = SCENARIOS[name]
     cfg = tiny_config(f"scenario={name}")
     sim = Simulator(cfg, tmp_path)
     assert cfg.scenario_name == name
-    assert sim.plan.states == states
+    assert [s.state for s in first_day(sim)] == states
     assert (cfg.hippocampus.recombination, cfg.hippocampus.replay) == (recombination, replay)
     sim.begin_epoch()
     for day in range(3):
@@ -44,7 +48,7 @@ def test_scenario_composes_and_runs_a_few_days(name, tmp_path):
 
 def test_no_rem_has_the_papers_fair_comparison_adjustments():
     cfg = tiny_config("scenario=no_rem")
-    wake = Simulator(cfg, "unused").plan.steps[0].plasticity
+    wake = first_day(Simulator(cfg, "unused"))[0].plasticity
     assert wake.discriminator_gate is False  # no real/fake loss in Wake
     assert cfg.phases.wake.latent_noise_std == 0.5 and cfg.phases.nrem.weight == 0.5
     assert wake.generator_sign == 1
@@ -53,7 +57,7 @@ def test_no_rem_has_the_papers_fair_comparison_adjustments():
 def test_wake_only_has_the_authors_flags():
     """N = 0, R = 0, epsilon = 0.5: no discriminator teaching, latent noise in Wake, an NREM slot that learns nothing."""
     cfg = tiny_config("scenario=wake_only")
-    assert Simulator(cfg, "unused").plan.steps[0].plasticity.discriminator_gate is False
+    assert first_day(Simulator(cfg, "unused"))[0].plasticity.discriminator_gate is False
     assert cfg.phases.wake.latent_noise_std == 0.5 and cfg.phases.nrem.weight == 0
     assert cfg.optim.idle_parameters.value == "momentum"  # the published semantics are the default
 
@@ -90,7 +94,7 @@ def test_the_same_seed_gives_the_same_data_order_in_every_scenario():
 def test_rem_mixes_in_yesterday_whatever_the_day_holds(overrides, monkeypatch):
     """The store is sized from the plan (two days of episodes): REM recalls yesterday on every day but an epoch's first."""
     sim = Simulator(tiny_config("data.train_size=640", *overrides), "unused")
-    assert sim.brain.hippocampus.capacity == 2 * sim.plan.sensory_steps * sim.cfg.optim.batch_size
+    assert sim.brain.hippocampus.capacity == 2 * sim.cfg.schedule.day_steps * sim.cfg.optim.batch_size
     seen = []
     real = sim.brain.hippocampus.recall_day
     monkeypatch.setattr(sim.brain.hippocampus, "recall_day", lambda day, n, g: seen.append(day) or real(day, n, g))

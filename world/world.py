@@ -27,6 +27,12 @@ class World:
         """A fresh order of the training set for one epoch."""
         return torch.randperm(len(self.train_y), generator=generator, device=self.train_y.device)
 
+    def sample(self, generator: torch.Generator) -> Tensor:
+        """A batch of training images drawn at random (with replacement), as low-level activity: what a brain sees
+        when it wakes outside its day (an arousal), without taking batches from the epoch's order."""
+        rows = torch.randint(0, len(self.train_y), (self.batch_size,), generator=generator, device=self.train_y.device)
+        return to_activity(self.train_x[rows])
+
     def batch(self, order: Tensor, index: int) -> Tensor:
         """Batch `index` of an epoch's order, as low-level activity (batch, 3, 32, 32)."""
         rows = order[index * self.batch_size : (index + 1) * self.batch_size]

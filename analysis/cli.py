@@ -1,0 +1,36 @@
+"""What the analysis command lines share: bad input ends with one line on stderr, `error: <message>`, and exit status 2,
+never a traceback (argparse's own errors included), before anything is written."""
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from records.errors import PadError
+
+
+def bad_input(message: object) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line (`error: ...`, status 2) instead of the usage text and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        bad_input(message)
+
+
+def writable_folder(path: Path, option: str) -> Path:
+    """`path` as an output folder: an existing folder, or one that can be made (its first existing ancestor is a
+    writable folder); a PadError naming `option` otherwise."""
+    if path.exists() and not path.is_dir():
+        raise PadError(f"{option} {path}: exists and is not a folder")
+    ancestor = path
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise PadError(f"{option} {path}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise PadError(f"{option} {path}: {ancestor} is not writable")
+    return path
