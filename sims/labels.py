@@ -34,7 +34,13 @@ def scenario_label(config: DictConfig) -> str:
     """`scenario`, `scenario+protocol`, then ` (key=value, ...)` for the overrides of those files, keys sorted."""
     name, protocol = config.scenario_name, config.protocol.name
     base, mine = flat(baseline(name, protocol)), flat(config)
-    overrides = [f"{k}={mine.get(k)}" for k in sorted(set(base) | set(mine))
-                 if not _is_setup(k) and base.get(k) != mine.get(k)]
+    overrides = []
+    for k in sorted(set(base) | set(mine)):
+        if _is_setup(k) or base.get(k) == mine.get(k):
+            continue
+        if k in base and k in mine:
+            overrides.append(f"{k}={mine[k]}")
+        elif (changed := ".".join(k.split(".")[:2]) + " changed") not in overrides:  # a list that grew or shrank
+            overrides.append(changed)
     label = name if protocol == "none" else f"{name}+{protocol}"
     return f"{label} ({', '.join(overrides)})" if overrides else label

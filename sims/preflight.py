@@ -39,13 +39,13 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
         checked_data = {}  # data config -> training images
         for num, job in enumerate(_jobs(overrides, multirun)):
             cfg, run_dir = _job(job, num, multirun)
+            if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
+                checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
+            check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
             done = _epochs_done(cfg, run_dir)
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
-            if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
-                checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
-            check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
     return None
 
 

@@ -9,6 +9,7 @@ from neuromod import BrainState, NeuromodController
 from neuromod.drugs import DRUGS
 from records.errors import PadError
 from sims.config import PadConfig
+from sims.homeostat import Homeostat
 from sims.schedule import DayPlan
 
 
@@ -68,6 +69,11 @@ def validate(cfg: PadConfig) -> None:
     for key, size in (("data.train_size", cfg.data.train_size), ("data.test_size", cfg.data.test_size)):
         _check(size is None or size >= 1, key, size, "must be >= 1 (or unset: all)")
     validate_protocol(cfg)
+    if cfg.homeostat.enabled:
+        try:
+            Homeostat(cfg.homeostat)
+        except ValueError as e:
+            raise PadError(str(e)) from None
     store_capacity(cfg, DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size)
 
 

@@ -91,6 +91,29 @@ CASES = {  # id: (overrides, what the error line must name)
     "train size above the data": (["data.train_size=99999"], ["data.train_size=99999"]),
     "test size 0": (["data.test_size=0"], ["data.test_size=0"]),
     "missing data root": (["data.root=/nonexistent/data"], ["data.root=/nonexistent/data"]),
+    # protocols
+    "unknown protocol": (["protocol=nope"], ["protocol=nope", "rem_deprivation"]),
+    "overlapping blocks": (["protocol.blocks=[{name:a,start:1,stop:3},{name:b,start:2}]"], ["protocol.blocks[1].start"]),
+    "empty block": (["protocol.blocks=[{name:a,start:2,stop:2}]"], ["protocol.blocks[0].stop"]),
+    "two blocks without end": (["protocol.blocks=[{name:a,start:1},{name:b,start:2}]"], ["protocol.blocks[0].stop"]),
+    "block name twice": (["protocol.blocks=[{name:a,start:1,stop:2},{name:a,start:2}]"], ["protocol.blocks[1].name"]),
+    "block before the first epoch": (["protocol.blocks=[{name:a,start:0}]"], ["protocol.blocks[0].start"]),
+    "unknown block key": (["protocol.blocks=[{name:a,start:1,flower:1}]"], ["flower"]),
+    "keep of an unknown state": (["protocol.blocks=[{name:a,start:1,keep:{DREAM:0.5}}]"], ["protocol.blocks[0].keep"]),
+    "keep above 1": (["protocol.blocks=[{name:a,start:1,keep:{REM:1.5}}]"], ["protocol.blocks[0].keep.REM"]),
+    "negative night": (["protocol.blocks=[{name:a,start:1,night_fraction:-0.5}]"], ["protocol.blocks[0].night_fraction"]),
+    "negative arousals": (["protocol.blocks=[{name:a,start:1,arousals:-1}]"], ["protocol.blocks[0].arousals"]),
+    "weight of an unknown phase": (["protocol.blocks=[{name:a,start:1,weights:{dream:0}}]"], ["protocol.blocks[0].weights"]),
+    "levels of an unknown state": (["protocol.blocks=[{name:a,start:1,levels:{SLEEP:{ach:1,na:0}}}]"],
+                                   ["protocol.blocks[0].levels"]),
+    "unknown drug": (["protocol.blocks=[{name:a,start:1}]", "protocol.drugs=[{name:caffeine,blocks:[a]}]"],
+                     ["protocol.drugs[0].name", "scopolamine"]),
+    "drug in an unknown block": (["protocol.blocks=[{name:a,start:1}]", "protocol.drugs=[{name:ssri,blocks:[b]}]"],
+                                 ["protocol.drugs[0].blocks"]),
+    "negative dose": (["protocol.blocks=[{name:a,start:1}]", "protocol.drugs=[{name:ssri,blocks:[a],dose:-1}]"],
+                      ["protocol.drugs[0].dose"]),
+    "unknown protocol unit": (["protocol.unit=week"], ["protocol.unit"]),
+    "homeostat without steps": (["homeostat.enabled=true", "homeostat.max_night_steps=0"], ["homeostat"]),
     # resuming the finished run with another brain
     "resume with another seed": (["seed=1"], ["seed=1", "seed=0", "last.pt"]),
     "resume with another scenario": (["scenario=no_rem"], ["no_rem", "last.pt"]),
@@ -139,6 +162,7 @@ def test_bad_override(case, finished, capsys, monkeypatch):
     command = [*merged(args, "epochs=2"), *overrides] if repeated else merged(args, "epochs=2", *overrides)
     status, stderr = run_main(command, capsys, monkeypatch)
     assert_one_line_error(status, stderr, names)
+    assert case.startswith("resume") == ("was made with" in stderr), stderr  # caught by its own check, not on resume
     assert snapshot(run_dir) == before
 
 
