@@ -7,11 +7,15 @@
   losses_figure     per-epoch means of each per-step loss over its logged steps, split by state (Appendix 1,
                     figures 1-2); a divergence is a gap, never averaged away
   hypnogram_figure  states over the first days of one brain per scenario, with ACh and NA, and of each brain
-                    that diverged, up to its divergence
+                    that diverged, up to its divergence; with protocols, the whole run with its blocks above
+                    (analysis.hypnogram_plot)
   dreams_figure     probe images and their NREM and REM dreams, early and late, one brain per scenario
 
 Lines are means over brains (seeds) of a scenario, bands ± SEM (std with ddof=1 over sqrt(n), NaN ignored; no band for
-one brain). A figure whose variables the runs lack raises MissingData.
+one brain). A figure whose variables the runs lack raises MissingData. Figures over epochs shade the protocol's blocks
+(`blocks`: (name, first_day, stop_day) as analysis.hypnogram.protocol_blocks gives them; default: the blocks the
+runs share), tinting the manipulation blocks; epoch k is drawn at x = k and spans k ± 0.5, so a block of epochs
+[a, b) spans a - 0.5 .. b - 0.5 and each point lies in the block its epoch was lived in.
 """
 from pathlib import Path
 
@@ -23,7 +27,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
 from analysis import published, style
-from analysis.load import ACTIVITY, DEVICE_NAMES, diverged_day, epoch_mean_count, logged_mask
+from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, protocol_blocks
+from analysis.hypnogram_plot import hypnogram_figure, plot_hypnogram  # noqa: F401 (part of this module's interface)
+from analysis.load import ACTIVITY, diverged_day, epoch_mean_count, logged_mask
 
 LOSSES = ("loss_reconstruction", "loss_kl", "loss_latent", "loss_discriminator", "discriminator_output")
 STATE_NAMES = {"WAKE": "Wake", "NREM": "NREM", "REM": "REM"}
@@ -53,7 +59,24 @@ def of_scenario(ds: xr.Dataset, scenario: str) -> xr.Dataset:
 
 def first_brains(ds: xr.Dataset) -> list[int]:
     """The index of the first brain of each scenario, scenarios in the report's order."""
-    return [int(np.flatnonzero(ds.scenario.values == s)[0]) for s in style.order(ds.scenario.values)]
+    return style.first_brains(ds.scenario.values)
+
+
+def shared_blocks(ds: xr.Dataset) -> tuple[list[Block], int]:
+    """(blocks, days per epoch) of the protocol the runs share, brains without one aside (a control); ([], 1) if none
+    or if they differ. An open-ended block ends where the longest run ends."""
+    found = [(blocks, b) for b in range(ds.sizes.get("brain", 1)) if (blocks := protocol_blocks(ds, b))]
+    if not found or len({tuple(blk[:2] for blk in blocks) for blocks, _ in found}) > 1:
+        return [], 1
+    stops = np.max([[blk.stop_day for blk in blocks] for blocks, _ in found], axis=0)
+    return [blk._replace(stop_day=int(s)) for blk, s in zip(found[0][0], stops)], days_per_epoch(ds, found[0][1])
+
+
+def shade_epochs(ax, ds: xr.Dataset, blocks=None) -> None:
+    """Shade protocol blocks on an epoch axis: `blocks` as (name, first_day, stop_day), or None for the blocks the
+    runs share ([] for none); the manipulation blocks (analysis.hypnogram.manipulation_blocks) are tinted."""
+    blocks, per_epoch = shared_blocks(ds) if blocks is None else (blocks, days_per_epoch(ds) if blocks else 1)
+    style.shade_blocks(ax, blocks, [b[0] for b in manipulation_blocks(blocks)], scale=per_epoch, offset=0.5)
 
 
 def counted(da: xr.DataArray) -> int:
@@ -83,8 +106,9 @@ def scenario_lines(ax, ds: xr.Dataset, variable: str, x) -> None:
 
 
 @style.styled
-def plot_readout(ds: xr.Dataset, ax=None, variable: str = "readout_accuracy"):
-    """Linear read-out accuracy over epochs (paper, Figure 4), with the published epoch-50 numbers where they apply."""
+def plot_readout(ds: xr.Dataset, ax=None, variable: str = "readout_accuracy", blocks=None):
+    """Linear read-out accuracy over epochs (paper, Figure 4), with the published epoch-50 numbers where they apply;
+    protocol blocks shaded (`blocks`: see shade_epochs)."""
     require(ds, variable)
     ds, ax = with_datasets(ds), axes_or_new(ax)
     scenario_lines(ax, ds, variable, ds.epoch.values)
@@ -100,6 +124,7 @@ def plot_readout(ds: xr.Dataset, ax=None, variable: str = "readout_accuracy"):
     title = "Linear separability" + (f" ({dataset})" if dataset not in (None, "unknown") else "")
     ax.set(xlabel="epoch", ylabel="read-out accuracy (%)", title=title)
     style.epoch_axis(ax)
+    shade_epochs(ax, ds, blocks)
     style.legend_outside(ax)
     return ax.figure
 
@@ -172,8 +197,9 @@ def geometry_figure(ds: xr.Dataset):
 
 
 @style.styled
-def plot_fid(ds: xr.Dataset):
-    """Fréchet inception distance of NREM and REM dreams to the training images over epochs (Figure 3d)."""
+def plot_fid(ds: xr.Dataset, blocks=None):
+    """Fréchet inception distance of NREM and REM dreams to the training images over epochs (Figure 3d); protocol
+    blocks shaded (`blocks`: see shade_epochs)."""
     present = [v for v in ("fid_nrem", "fid_rem") if v in ds and ds[v].notnull().any()]
     if not present:
         raise MissingData("no fid_nrem or fid_rem in these runs")
@@ -182,6 +208,7 @@ def plot_fid(ds: xr.Dataset):
         scenario_lines(ax, ds, variable, ds.epoch.values)
         ax.set(xlabel="epoch", title=f"{variable[4:].upper()} dreams")
         style.epoch_axis(ax)
+        shade_epochs(ax, ds, blocks)
     np.atleast_1d(axes)[0].set_ylabel("FID")
     style.legend_outside(np.atleast_1d(axes)[-1])
     return fig
@@ -209,11 +236,11 @@ def loss_panels(ds: xr.Dataset) -> list[tuple[str, str]]:
 
 
 @style.styled
-def losses_figure(ds: xr.Dataset):
+def losses_figure(ds: xr.Dataset, blocks=None):
     """Per-epoch means of each per-step loss (and d) over its logged steps, one panel per (variable, state) that has
     any (Appendix 1, figures 1-2); lines per scenario, mean ± SEM over brains. An epoch in which a brain diverged is a
     gap in its scenario's line (never the mean of the other brains), marked by a dotted line, and the legend says
-    which brain diverged on which day."""
+    which brain diverged on which day. Protocol blocks shaded (`blocks`: see shade_epochs)."""
     panels = loss_panels(ds)
     if not panels:
         raise MissingData("no per-step losses in these runs")
@@ -237,6 +264,7 @@ def losses_figure(ds: xr.Dataset):
         title, ylabel = LOSS_LABELS.get((variable, state), (variable, ds[variable].attrs.get("units", "")))
         ax.set(title=f"{title} ({STATE_NAMES[state]})", xlabel="epoch", ylabel=ylabel)
         style.epoch_axis(ax)
+        shade_epochs(ax, ds, blocks)
     for ax in axes.flat[len(panels):]:
         ax.set_axis_off()
     handles = {label: h for ax in axes.flat for h, label in zip(*ax.get_legend_handles_labels())}
@@ -244,69 +272,6 @@ def losses_figure(ds: xr.Dataset):
         axes.flat[len(panels)].legend(handles.values(), handles.keys(), loc="center")
     else:
         fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), 5))
-    return fig
-
-
-def diverged_steps(ds: xr.Dataset) -> xr.DataArray:
-    """(brain, step): True where any per-step figure was logged and is not finite."""
-    bad = [logged_mask(ds, v) & ~np.isfinite(ds[v]) for v in DEVICE_NAMES if v in ds]
-    return xr.concat(bad, "variable").any("variable") if bad else xr.zeros_like(ds.ach, dtype=bool)
-
-
-@style.styled
-def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None, first_day: int | None = None):
-    """States over `days` days of one brain (top; from `first_day`, default its first) with its ACh and NA levels
-    (bottom); days are numbered as the `day` coordinate (from 0, as the simulator's divergence diagnosis); steps with a
-    non-finite logged figure are marked by red crosses, and a brain that diverged says on which day in its title."""
-    b = ds.isel(brain=brain)
-    day = b.day.values.astype(float)
-    start = np.nanmin(day) if first_day is None else first_day
-    keep = np.isfinite(day) & (day >= start) & (day < start + days)
-    states, day = b.state.values[keep].astype(str), day[keep]
-    if axes is None:
-        axes = plt.subplots(2, 1, sharex=True, figsize=(3.4, 2.6), height_ratios=[1.2, 1], layout="constrained")[1]
-    rank, x = {"NREM": 0, "REM": 1, "WAKE": 2}, np.arange(len(states) + 1)
-    axes[0].bar(x[:-1], 0.8, bottom=np.array([rank.get(s, -1) for s in states]) - 0.4, width=1, align="edge",
-                color=[style.STATE_COLORS.get(s, "0.5") for s in states])
-    starts = np.r_[0, np.flatnonzero(np.diff(day)) + 1, len(states)]
-    for first, end in zip(starts[:-1], starts[1:]):
-        axes[0].axvline(first, color="0.6", ls=":", lw=0.8) if first else None
-        axes[0].text((first + end) / 2, 2.5, f"day {int(day[first])}", ha="center", va="bottom", fontsize=6)
-    title = f"{style.label(str(b.scenario.values))}, seed {int(b.seed)}"
-    bad = diverged_steps(ds).isel(brain=brain).values[keep]  # steps with a non-finite logged figure
-    if bad.any():
-        rows = np.array([rank.get(s, -1) for s in states])[bad]
-        axes[0].plot(np.flatnonzero(bad) + 0.5, rows, "x", color="red", ms=6, mew=1.5)
-    if np.isfinite(when := float(diverged_day(ds).values[brain])):
-        title += f"\ndiverged on day {int(when)}"
-    axes[0].set(yticks=[0, 1, 2], yticklabels=["NREM", "REM", "Wake"], ylim=(-0.5, 2.85), title=title)
-    for name, ls in (("ach", "-"), ("na", "--")):
-        v = b[name].values[keep]
-        axes[1].step(x, np.r_[v, v[-1:]], where="post", ls=ls, color=style.LEVEL_COLORS[name],
-                     label={"ach": "ACh", "na": "NA"}[name])
-    axes[1].set(xlabel="step", ylabel="level", ylim=(-0.08, 1.5), yticks=[0, 0.5, 1], xlim=(0, len(states)))
-    axes[1].legend(loc="upper center", ncols=2, fontsize=6)
-    return axes[0].figure
-
-
-@style.styled
-def hypnogram_figure(ds: xr.Dataset, days: int = 4):
-    """The hypnogram of the first brain of each scenario, then of each brain that diverged (its last `days` days up to
-    the divergence), up to three per row."""
-    diverged = diverged_day(ds).values
-    brains = first_brains(ds)
-    brains += [b for b in np.flatnonzero(np.isfinite(diverged)).tolist() if b not in brains]
-    cols, rows = min(len(brains), 3), -(-len(brains) // 3)
-    fig = plt.figure(figsize=(3.2 * cols, 2.7 * rows), layout="constrained")
-    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[1.2, 1] * rows)
-    for i, brain in enumerate(brains):
-        top = fig.add_subplot(grid[2 * (i // cols), i % cols])
-        first_day = None
-        if np.isfinite(diverged[brain]):
-            first_day = max(int(diverged[brain]) - days + 1, int(np.nanmin(ds.day.values)))
-        plot_hypnogram(ds, brain, days, (top, fig.add_subplot(grid[2 * (i // cols) + 1, i % cols], sharex=top)),
-                       first_day)
-        top.tick_params(labelbottom=False)
     return fig
 
 

@@ -34,6 +34,7 @@ SCENARIO_LABELS = {
 }
 PAPER_ORDER = tuple(SCENARIO_LABELS)
 SPARE_COLORS = ("#1f77b4", "#17becf", "#bcbd22", "#ff9896", "#9edae5", "#c5b0d5", "#aec7e8", "#98df8a", "#dbdb8d")
+BLOCK_COLOR = "#f6c89f"  # the tint of a protocol's manipulation blocks
 STATE_COLORS = {"WAKE": "#f2b705", "NREM": "#1f5aa6", "REM": "#c0392b"}
 LEVEL_COLORS = {"ach": "#117a65", "na": "#a04000"}
 
@@ -49,6 +50,12 @@ def colors(scenarios: Iterable[str]) -> dict[str, str]:
     names = order(scenarios)
     spare = iter(SPARE_COLORS * (1 + len(names) // len(SPARE_COLORS)))
     return {s: SCENARIO_COLORS.get(s) or next(spare) for s in names}
+
+
+def first_brains(scenarios) -> list[int]:
+    """The index of the first brain of each scenario (`scenarios`: one name per brain), scenarios in report order."""
+    scenarios = np.asarray(scenarios).astype(str)
+    return [int(np.flatnonzero(scenarios == s)[0]) for s in order(scenarios)]
 
 
 def label(scenario: str, n: int | None = None) -> str:
@@ -83,6 +90,26 @@ def band(ax, x, values: np.ndarray, color: str, label: str | None = None, gaps: 
 def epoch_axis(ax) -> None:
     """Whole epochs on the x axis, at steps of 1, 2, 5 or 10 (times powers of ten)."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+
+
+def shade_blocks(ax, blocks, highlight: Iterable[str] = (), scale: float = 1.0, offset: float = 0.0,
+                 labels: bool = True) -> None:
+    """Protocol blocks [(name, start, stop), ...] on the x axis at x = offset + start / scale .. offset + stop / scale
+    (days on an epoch axis: scale = days per epoch, offset 0.5, so that epoch k, drawn at x = k, spans k ± 0.5): the
+    blocks named in `highlight` tinted, each inner boundary a dashed line, each visible block's name at the top of the
+    axes. The x limits are kept."""
+    lo, hi = ax.get_xlim()
+    highlight = set(highlight)
+    for name, start, stop in blocks:
+        x0, x1 = offset + start / scale, offset + stop / scale
+        if name in highlight:
+            ax.axvspan(x0, x1, color=BLOCK_COLOR, alpha=0.45, lw=0, zorder=0)
+        if lo < x0 < hi:
+            ax.axvline(x0, color="0.45", ls="--", lw=0.7, zorder=0.5)
+        if labels and max(x0, lo) < min(x1, hi):
+            ax.text((max(x0, lo) + min(x1, hi)) / 2, 0.98, name, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize=6, color="0.3", clip_on=True)
+    ax.set_xlim(lo, hi)
 
 
 def legend_outside(ax) -> None:

@@ -6,15 +6,15 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from sims.config import PadConfig
-from sims.resume import run_id
+from sims.resume import run_name
 
 CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 def register_configs() -> None:
-    """The schema, and the `${pad_run_id:}` resolver that names default run directories (sims.resume.run_id)."""
+    """The schema, and the `${pad_run_name:}` resolver that names default run directories (sims.resume.run_name)."""
     ConfigStore.instance().store(name="pad_schema", node=PadConfig)
-    OmegaConf.register_new_resolver("pad_run_id", lambda *, _root_: run_id(_root_), replace=True)
+    OmegaConf.register_new_resolver("pad_run_name", lambda *, _root_: run_name(_root_), replace=True)
 
 
 def compose_config(overrides: list[str] = ()) -> DictConfig:

@@ -52,3 +52,9 @@ def run_id(cfg: DictConfig) -> str:
     task = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])  # Hydra's own node names the directory
     identity = {k: v for k, v in flat(task).items() if not may_change(k)}
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def run_name(cfg: DictConfig) -> str:
+    """A default run directory's name: scenario (+protocol), seed and run_id, e.g. pad+rem_deprivation_seed0_1a2b3c4d."""
+    protocol = cfg.protocol.name
+    return f"{cfg.scenario_name}{'' if protocol == 'none' else '+' + protocol}_seed{cfg.seed}_{run_id(cfg)}"

@@ -1,0 +1,317 @@
+"""`python -m analysis.experiment FOLDER [--out DIR]`: the report of a deprivation experiment: the effect of each
+manipulation (manipulated minus control, paired by seed, mean ± SEM) beside its prediction, and figures over time.
+
+FOLDER holds the experiment's run directories (at any depth, each with activity.nc) and `experiment.json`, written by
+the experiment's script:
+  {"name": str, "title": str, "control": LABEL, "manipulated": [LABEL, ...], "mode": "quick" | "full",
+   "predictions": [{"metric": NAME, "expected": "lower" | "higher" | "none", "source": TEXT,
+                    "condition": LABEL (optional: this manipulated condition only),
+                    "at": "manipulation" | "end" (optional: this time point only)}],
+   "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table)}
+LABEL is a brain's `scenario` coordinate (sims/labels.py); NAME a metric of METRICS. Written under DIR (default
+FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), time_course.png/pdf
+(each metric over epochs, control and manipulated, mean ± SEM bands, the manipulation's blocks shaded) and
+hypnograms.png/pdf (one seed per condition, blocks shaded). Prints the report folder. Bad input: one line, status 2.
+
+Time points: the last epoch of the manipulation (the protocol's blocks other than the first and the last, or the block
+named by "manipulation_block"; the epoch in which its last day lies, measured at that epoch's end) and the last
+epoch of the run. A brain's value at a time point is its last evaluated value at or before that epoch.
+"""
+import json
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from analysis import style
+from analysis.cli import Parser, bad_input, writable_folder
+from analysis.figures import last_evaluated, shade_epochs
+from analysis.hypnogram import days_per_epoch, manipulation_blocks, protocol_blocks
+from analysis.hypnogram_plot import hypnogram_figure
+from analysis.load import ACTIVITY, open_runs
+from records.errors import PadError
+from records.files import atomic_write
+
+SPEC = "experiment.json"
+ROBUSTNESS_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)  # drop probabilities averaged by `robustness`
+
+
+def occluded(ds: xr.Dataset) -> xr.DataArray:
+    return ds.occlusion_accuracy.sel(occlusion=list(ROBUSTNESS_LEVELS), method="nearest").mean("occlusion",
+                                                                                              skipna=False)
+
+
+@dataclass(frozen=True)
+class Metric:
+    units: str
+    axis: str  # the y label of its figure panel
+    description: str
+    needs: str  # the activity variable it is computed from
+    compute: Callable[[xr.Dataset], xr.DataArray]  # -> (brain, epoch)
+
+
+METRICS = {  # name -> units, y label, description, the variable it needs, (brain, epoch) from the activity
+    "readout": Metric("%", "read-out accuracy (%)", "linear read-out accuracy on the test images",
+                      "readout_accuracy", lambda ds: ds.readout_accuracy),
+    "robustness": Metric("%", "occluded accuracy (%)",
+                         "read-out accuracy on occluded test images, mean over drop probabilities 0.1-0.5",
+                         "occlusion_accuracy", occluded),
+    "robustness_drop": Metric("points", "clean − occluded (points)",
+                              "clean accuracy (drop probability 0) minus robustness: what occlusion costs",
+                              "occlusion_accuracy",
+                              lambda ds: ds.occlusion_accuracy.sel(occlusion=0.0, method="nearest") - occluded(ds)),
+    "intra_inter_ratio": Metric("1", "intra / inter distance", "mean same-class over different-class latent distance",
+                                "intra_inter_ratio", lambda ds: ds.intra_inter_ratio),
+    "occluded_inter_ratio": Metric("1", "clean-occluded / inter",
+                                   "distance of z to its 30%-occluded copy's over the different-class distance",
+                                   "occluded_inter_ratio", lambda ds: ds.occluded_inter_ratio),
+    "rem_share": Metric("1", "REM share of night steps", "share of the epoch's night steps in REM", "rem_share",
+                        lambda ds: ds.rem_share),
+    "nrem_share": Metric("1", "NREM share of night steps", "share of the epoch's night steps in NREM", "nrem_share",
+                         lambda ds: ds.nrem_share),
+}
+EXPECTED = ("lower", "higher", "none")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    control: str
+    manipulated: tuple[str, ...]
+    predictions: tuple[dict, ...]
+    mode: str = "quick"
+    manipulation_block: str | None = None
+    names: dict = field(default_factory=dict)
+
+    def short(self, label: str) -> str:
+        return self.names.get(label, label)
+
+
+def read_experiment(folder: Path) -> Experiment:
+    """experiment.json of `folder`, checked: a PadError naming the file and the key otherwise."""
+    path = folder / SPEC
+    if not path.is_file():
+        raise PadError(f"{folder}: no {SPEC} (the experiment's script writes it)")
+    try:
+        spec = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise PadError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(spec, dict):
+        raise PadError(f"{path}: must hold a JSON object")
+    for key, kind in (("name", str), ("title", str), ("control", str), ("manipulated", list), ("predictions", list)):
+        if not isinstance(spec.get(key), kind):
+            raise PadError(f"{path}: \"{key}\" missing or not a {kind.__name__}")
+    for p in spec["predictions"]:
+        if not isinstance(p, dict) or p.get("metric") not in METRICS:
+            raise PadError(f"{path}: prediction {p!r}: metric must be one of {', '.join(METRICS)}")
+        if p.get("expected") not in EXPECTED:
+            raise PadError(f"{path}: prediction of {p['metric']}: expected must be one of {', '.join(EXPECTED)}")
+        if p.get("at", "end") not in ("manipulation", "end"):
+            raise PadError(f"{path}: prediction of {p['metric']}: at must be manipulation or end")
+    if not spec["manipulated"]:
+        raise PadError(f"{path}: \"manipulated\" names no condition")
+    if not isinstance(spec.get("names", {}), dict) or not isinstance(spec.get("manipulation_block", ""), str):
+        raise PadError(f"{path}: \"names\" must be an object, \"manipulation_block\" a block's name")
+    if spec.get("mode", "quick") not in ("quick", "full"):
+        raise PadError(f"{path}: \"mode\" must be quick or full")
+    known = {k: spec[k] for k in Experiment.__dataclass_fields__ if k in spec}
+    return Experiment(**known | {"manipulated": tuple(spec["manipulated"]), "predictions": tuple(spec["predictions"])})
+
+
+def check_labels(ds: xr.Dataset, experiment: Experiment, folder: Path) -> None:
+    found = set(ds.scenario.values.astype(str))
+    for label in (experiment.control, *experiment.manipulated):
+        if label not in found:
+            raise PadError(f"{folder / SPEC}: condition {label!r} matches no run (labels: {', '.join(sorted(found))})")
+    for label in found:
+        seeds = ds.seed.values[ds.scenario.values == label]
+        if len(set(seeds)) < len(seeds):
+            raise PadError(f"{folder}: condition {label!r} holds two runs of one seed")
+
+
+# --- effects -----------------------------------------------------------------------------------------------------
+def brains_of(ds: xr.Dataset, label: str) -> np.ndarray:
+    return np.flatnonzero(ds.scenario.values == label)
+
+
+def time_points(ds: xr.Dataset, experiment: Experiment, label: str) -> list[tuple[set, str, int]]:
+    """(kinds, name, epoch): the manipulation's last epoch (kind "manipulation", if the condition has manipulation
+    blocks) and the run's last (kind "end"); one point of both kinds where they coincide."""
+    pick = brains_of(ds, label)
+    blocks = protocol_blocks(ds, int(pick[0]))
+    manipulation = manipulation_blocks(blocks, experiment.manipulation_block)
+    if experiment.manipulation_block and not manipulation:
+        raise PadError(f"manipulation_block {experiment.manipulation_block!r}: not a block of {label!r}")
+    both = np.r_[pick, brains_of(ds, experiment.control)]
+    evaluated = ds.readout_accuracy.isel(brain=both).notnull().any("brain").values if "readout_accuracy" in ds \
+        else np.ones(ds.sizes["epoch"], bool)
+    last = int(ds.epoch.values[evaluated].max()) if evaluated.any() else int(ds.epoch.max())
+    if not manipulation:
+        return [({"end"}, "end of run", last)]
+    stop = max(b.stop_day for b in manipulation)
+    end = min(1 + (stop - 1) // days_per_epoch(ds, int(pick[0])), last)
+    name = f"end of {'+'.join(dict.fromkeys(b.name for b in manipulation))}"
+    if end == last:
+        return [({"manipulation", "end"}, f"{name} (end of run)", last)]
+    return [({"manipulation"}, name, end), ({"end"}, "end of run", last)]
+
+
+def at_or_before(da: xr.DataArray, epoch: int) -> np.ndarray:
+    """(brain,): each brain's last evaluated value of `da` (brain, epoch) at or before `epoch` (NaN if none)."""
+    part = da.sel(epoch=da.epoch.values[da.epoch.values <= epoch])
+    return last_evaluated(part)[0].values if part.sizes["epoch"] else np.full(da.sizes["brain"], np.nan)
+
+
+def paired(ds: xr.Dataset, values: np.ndarray, control: str, manipulated: str) -> dict:
+    """Means of both conditions over the seeds they share (both finite) and the effect per seed, mean ± SEM."""
+    by_seed = lambda label: {int(ds.seed.values[b]): values[b] for b in brains_of(ds, label)}
+    c, m = by_seed(control), by_seed(manipulated)
+    seeds = [s for s in sorted(set(c) & set(m)) if np.isfinite(c[s]) and np.isfinite(m[s])]
+    c, m = np.array([c[s] for s in seeds], float), np.array([m[s] for s in seeds], float)
+    mean, sem, n = style.mean_sem(m - c)
+    return {"control_mean": c.mean() if n else np.nan, "manipulated_mean": m.mean() if n else np.nan,
+            "effect_mean": float(mean), "effect_sem": float(sem), "n": int(n), "seeds": " ".join(map(str, seeds))}
+
+
+def agrees(expected: str, effect: float) -> str:
+    if expected not in ("lower", "higher") or not np.isfinite(effect):
+        return "n/a"
+    return "yes" if (effect < 0 if expected == "lower" else effect > 0) else "no"
+
+
+def present(ds: xr.Dataset) -> list[str]:
+    return [m for m, metric in METRICS.items() if metric.needs in ds and bool(ds[metric.needs].notnull().any())]
+
+
+def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
+    """A row per manipulated condition, time point and metric (measured or predicted)."""
+    measured, rows = present(ds), []
+    predicted = [p["metric"] for p in experiment.predictions]
+    for label in experiment.manipulated:
+        for kinds, point, epoch in time_points(ds, experiment, label):
+            applies = [p for p in experiment.predictions
+                       if p.get("condition") in (None, label) and p.get("at", next(iter(kinds))) in kinds]
+            predictions = {p["metric"]: p for p in sorted(applies, key=lambda p: "condition" in p)}  # specific wins
+            for name in [m for m in METRICS if m in measured or m in predicted]:
+                values = at_or_before(METRICS[name].compute(ds), epoch) if name in measured else \
+                    np.full(ds.sizes["brain"], np.nan)
+                p = predictions.get(name, {})
+                effect = paired(ds, values, experiment.control, label)
+                rows.append({"condition": label, "metric": name, "units": METRICS[name].units, "time_point": point,
+                             "epoch": epoch} | effect | {"expected": p.get("expected", ""),
+                                                         "source": p.get("source", ""),
+                                                         "agrees": agrees(p.get("expected", ""),
+                                                                          effect["effect_mean"])})
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, experiment: Experiment) -> str:
+    number = lambda v, d: f"{v:.{d}f}" if np.isfinite(v) else "–"
+    head = ["condition", "metric", "time point", "epoch", "control", "manipulated",
+            "effect (manipulated − control)", "n", "prediction", "source", "agrees"]
+    lines = [f"# {experiment.title}", "", f"Experiment `{experiment.name}`, {experiment.mode} mode; control: "
+             f"{experiment.short(experiment.control)}.", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in table.iterrows():
+        d = 2 if r.units in ("%", "points") else 3
+        effect = number(r.effect_mean, d) + (f" ± {r.effect_sem:.{d}f}" if np.isfinite(r.effect_sem) else "")
+        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point, str(r.epoch),
+                 number(r.control_mean, d), number(r.manipulated_mean, d), effect, str(r.n), r.expected or "–",
+                 r.source or "–", r.agrees]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    lines += ["", "Effect: manipulated minus control, paired by seed (seeds both conditions hold); mean ± SEM over "
+              "seeds (SEM = std with ddof=1 / sqrt(n)); control and manipulated are means over the same seeds. "
+              "Agrees: the effect's sign matches the prediction (n/a: no directional prediction).", "", "Metrics:"]
+    lines += [f"- `{m}` ({metric.units}): {metric.description}" for m, metric in METRICS.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- figures -------------------------------------------------------------------------------------------------------
+def condition_colors(experiment: Experiment) -> dict[str, str]:
+    return {experiment.control: "#000000"} | dict(zip(experiment.manipulated, style.SPARE_COLORS * 4))
+
+
+@style.styled
+def time_course_figure(ds: xr.Dataset, experiment: Experiment):
+    """Each measured metric over epochs: control and manipulated conditions, mean ± SEM; manipulation blocks shaded."""
+    metrics = present(ds)
+    cols, rows = min(len(metrics), 3), -(-len(metrics) // 3)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows + 0.6), squeeze=False, layout="constrained")
+    colors = condition_colors(experiment)
+    blocks = protocol_blocks(ds, int(brains_of(ds, experiment.manipulated[0])[0]))
+    for ax, name in zip(axes.flat, metrics):
+        values = METRICS[name].compute(ds).transpose("brain", "epoch")
+        for label in (experiment.control, *experiment.manipulated):
+            pick = brains_of(ds, label)
+            legend = textwrap.fill(f"{experiment.short(label)} (n={len(pick)})", 45)
+            style.band(ax, ds.epoch.values, values.values[pick], colors[label], legend)
+        ax.set(xlabel="epoch", ylabel=METRICS[name].axis, title=name)
+        style.epoch_axis(ax)
+        shade_epochs(ax, ds, blocks)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
+    return fig
+
+
+def hypnogram_brains(ds: xr.Dataset, experiment: Experiment) -> list[int]:
+    """One brain per condition, of a seed they all hold where there is one, else each condition's first."""
+    conditions = (experiment.control, *experiment.manipulated)
+    shared = set.intersection(*(set(ds.seed.values[brains_of(ds, c)].tolist()) for c in conditions))
+    seed = min(shared) if shared else None
+    return [int(next((b for b in brains_of(ds, c) if ds.seed.values[b] == seed), brains_of(ds, c)[0]))
+            for c in conditions]
+
+
+def make_experiment_report(folder: str | Path, out: str | Path | None = None) -> Path:
+    """The table and figures of the experiment in `folder` under `out` (default folder/report); returns `out`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PadError(f"{folder}: no such folder")
+    experiment = read_experiment(folder)
+    runs = sorted({p.parent for p in folder.rglob(ACTIVITY)})
+    if not runs:
+        raise PadError(f"{folder}: holds no run directory (no {ACTIVITY})")
+    out = writable_folder(Path(out) if out is not None else folder / "report", "--out")
+    ds = open_runs(runs)
+    check_labels(ds, experiment, folder)
+    table = effect_table(ds, experiment)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "effects.csv", lambda tmp: table.to_csv(tmp, index=False, float_format="%.8g"))
+    atomic_write(out / "effects.md", lambda tmp: tmp.write_text(markdown(table, experiment)))
+    conditions = [experiment.control, *experiment.manipulated]
+    keep = ds.isel(brain=np.concatenate([brains_of(ds, c) for c in conditions]))
+    if present(keep):
+        style.save(fig := time_course_figure(keep, experiment), out, "time_course")
+        plt.close(fig)
+    named = ds.isel(brain=hypnogram_brains(ds, experiment))
+    named = named.assign_coords(scenario=("brain", [experiment.short(s) for s in named.scenario.values.astype(str)]))
+    style.save(fig := hypnogram_figure(named), out, "hypnograms")
+    plt.close(fig)
+    return out
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = Parser(prog="python -m analysis.experiment", description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, metavar="FOLDER", help="the experiment's folder (runs + experiment.json)")
+    parser.add_argument("--out", type=Path, help="report folder (default: FOLDER/report)")
+    args = parser.parse_args(argv)
+    plt.switch_backend("Agg")
+    try:
+        out = make_experiment_report(args.folder, args.out)
+    except PadError as error:
+        bad_input(error)
+    except OSError as error:
+        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
+    print(out)
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Hypnograms: each brain's lived sequence of states in YASA's integer convention, exported as CSV; and the protocol's
+blocks in days.
+
+`python -m analysis.hypnogram RUN_DIR [--out FILE] [--brain B]` writes one brain's hypnogram (default
+RUN_DIR/hypnogram.csv; columns step, epoch, day, night, block, state, yasa) and prints its path. One row is one step
+(one mini-batch update in one state); YASA's epochs are of uniform length, so load it with, e.g.,
+`yasa.Hypnogram(pd.read_csv(path).state.tolist(), n_stages=3, freq="1min")`, one "minute" per step. Arousals are
+the WAKE rows whose night is >= 0 (a day's own Wake steps have night -1). Bad input ends with one line, `error: ...`,
+and exit status 2.
+
+Codes (records.variables.YASA_CODES): WAKE 0, NREM 2, REM 4; UNS -2 marks the steps a brain did not live (the padding
+`analysis.load.open_runs` adds to shorter runs).
+"""
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+import yaml
+
+from analysis.cli import Parser, bad_input, writable_folder
+from analysis.load import ACTIVITY, open_run
+from records.errors import PadError
+from records.files import atomic_write
+from records.variables import YASA_CODES
+
+UNS = YASA_CODES["UNS"]
+COLUMNS = ("step", "epoch", "day", "night", "block", "state", "yasa")
+
+
+class Block(NamedTuple):
+    """A protocol block in days since the run began: [first_day, stop_day)."""
+    name: str
+    first_day: int
+    stop_day: int
+
+
+def per_step(ds: xr.Dataset, name: str) -> np.ndarray:
+    """Per-step coordinate `name` as a (brain, step) array (one run's (step,) coordinate is repeated over brains)."""
+    da = ds[name]
+    if "brain" not in da.dims:
+        da = da.expand_dims(brain=ds.sizes.get("brain", 1))
+    return np.asarray(da.transpose("brain", "step").values)
+
+
+def yasa_codes(ds: xr.Dataset) -> xr.DataArray:
+    """(brain, step) int8: each step's state as YASA's integer code; UNS (-2) where a brain lived no step (padding)."""
+    states = per_step(ds, "state")
+    codes = np.full(states.shape, UNS, np.int8)
+    for name, code in YASA_CODES.items():
+        codes[states == name] = code
+    coords = {c: ds[c] for c in ds.coords if set(ds[c].dims) <= {"brain", "step"} and c not in
+              ("state", "day", "night", "block", "step_epoch")}
+    meanings = sorted(YASA_CODES, key=YASA_CODES.get)
+    return xr.DataArray(codes, dims=("brain", "step"), coords=coords, name="yasa", attrs={
+        "long_name": "brain state in YASA's integer convention", "units": "1",
+        "flag_values": [YASA_CODES[m] for m in meanings], "flag_meanings": " ".join(meanings)})
+
+
+def hypnogram_table(ds: xr.Dataset, brain: int = 0) -> pd.DataFrame:
+    """One brain's lived steps (padding dropped) as a table with the columns of COLUMNS."""
+    if not 0 <= brain < ds.sizes.get("brain", 1):
+        raise PadError(f"--brain {brain}: the run holds {ds.sizes.get('brain', 1)} brain(s)")
+    day = per_step(ds, "day")[brain].astype(float)
+    lived = np.isfinite(day)
+    column = lambda name, fill: per_step(ds, name)[brain][lived] if name in ds.coords else np.full(lived.sum(), fill)
+    table = pd.DataFrame({
+        "step": ds.step.values[lived], "epoch": column("step_epoch", -1).astype(np.int64),
+        "day": day[lived].astype(np.int64), "night": column("night", -1).astype(np.int64),
+        "block": column("block", "").astype(str), "state": column("state", "UNS").astype(str),
+        "yasa": yasa_codes(ds).values[brain][lived]})
+    return table
+
+
+def export_hypnogram(run_dir_or_ds: str | Path | xr.Dataset, path: str | Path, brain: int = 0) -> Path:
+    """Write one brain's hypnogram as CSV (atomically) to `path`; returns the path."""
+    ds = run_dir_or_ds if isinstance(run_dir_or_ds, xr.Dataset) else open_run(run_dir_or_ds)
+    table = hypnogram_table(ds, brain)
+    return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+# --- the protocol's blocks ------------------------------------------------------------------------------------------
+def run_config(ds: xr.Dataset, brain: int = 0) -> dict:
+    """The resolved config of `brain`: from its run's activity file when `ds` comes from open_runs (a `run_dir`
+    coordinate), else from the `config` attribute; {} where there is none."""
+    text = ds.attrs.get("config", "")
+    if "run_dir" in ds.coords:
+        path = Path(str(ds.run_dir.values[brain])) / ACTIVITY
+        try:
+            with xr.open_dataset(path) as activity:
+                text = activity.attrs.get("config", "")
+        except Exception as e:  # a file damaged since open_runs read it
+            raise PadError(f"{path}: not a readable netCDF file ({type(e).__name__})") from None
+    return (yaml.safe_load(text) or {}) if text else {}
+
+
+def days_per_epoch(ds: xr.Dataset, brain: int = 0) -> int:
+    """Days of one epoch of `brain`: from the first day of a later epoch (epoch e opens on day (e - 1) * days per
+    epoch), else the number of distinct days in epoch 1."""
+    day, epoch = per_step(ds, "day")[brain].astype(float), per_step(ds, "step_epoch")[brain].astype(float)
+    later = np.isfinite(epoch) & (epoch >= 2)
+    if later.any():
+        e = np.nanmin(epoch[later])
+        return int(np.nanmin(day[later & (epoch == e)]) // (e - 1))
+    days = np.unique(day[epoch == 1])
+    if not len(days):
+        raise PadError("no step of epoch 1: cannot tell the days of an epoch")
+    return len(days)
+
+
+def protocol_blocks(ds: xr.Dataset, brain: int = 0) -> list[Block]:
+    """The protocol's blocks of `brain` as (name, first_day, stop_day), days since the run began, in the config's
+    order. Blocks by epoch convert with the days per epoch (epoch e covers days [(e - 1) d, e d)); a block without
+    stop ends where the brain's logged days end. Without a config (hand-made Datasets) the blocks are read from the
+    per-step `block` coordinate."""
+    protocol = run_config(ds, brain).get("protocol") or {}
+    if not protocol.get("blocks"):
+        return [] if protocol or "block" not in ds.coords else lived_blocks(ds, brain)
+    lived = int(np.nanmax(per_step(ds, "day")[brain].astype(float))) + 1 if ds.sizes.get("step") else 0
+    by_epoch = protocol.get("unit", "epoch") == "epoch"  # epochs count from 1, days from 0
+    scale, origin = (days_per_epoch(ds, brain), 1) if by_epoch else (1, 0)
+    blocks = []
+    for b in protocol["blocks"]:
+        first = (int(b.get("start", origin)) - origin) * scale
+        stop = max(lived, first) if b.get("stop") is None else (int(b["stop"]) - origin) * scale
+        blocks.append(Block(str(b.get("name", "")), first, stop))
+    return blocks
+
+
+def lived_blocks(ds: xr.Dataset, brain: int = 0) -> list[Block]:
+    """Runs of days with the same non-empty `block` coordinate, as Blocks."""
+    day, name = per_step(ds, "day")[brain].astype(float), per_step(ds, "block")[brain]
+    keep = np.isfinite(day)
+    days, first = np.unique(day[keep].astype(np.int64), return_index=True)
+    names = name[keep][first].astype(str)
+    blocks = []
+    for d, n in zip(days, names):
+        if blocks and blocks[-1].name == n and blocks[-1].stop_day == d:
+            blocks[-1] = blocks[-1]._replace(stop_day=int(d) + 1)
+        elif n and n != "nan":
+            blocks.append(Block(n, int(d), int(d) + 1))
+    return blocks
+
+
+def manipulation_blocks(blocks: list, name: str | None = None) -> list:
+    """The blocks that manipulate: those named `name` if given, else all but the first and the last (baseline,
+    recovery) when there are three or more, else those not named baseline or recovery."""
+    if name is not None:
+        return [b for b in blocks if b[0] == name]
+    if len(blocks) >= 3:
+        return list(blocks[1:-1])
+    return [b for b in blocks if b[0] not in ("baseline", "recovery")]
+
+
+def main(argv: list[str] | None = None) -> Path:
+    parser = Parser(prog="python -m analysis.hypnogram", description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory (holding activity.nc)")
+    parser.add_argument("--out", type=Path, help="CSV file to write (default: RUN_DIR/hypnogram.csv)")
+    parser.add_argument("--brain", type=int, default=0, help="which brain of the file (default: 0)")
+    args = parser.parse_args(argv)
+    try:
+        out = args.out or args.run_dir / "hypnogram.csv"
+        if out.is_dir():
+            raise PadError(f"--out {out}: is a folder, not a file")
+        ds = open_run(args.run_dir)
+        writable_folder(out.parent, "--out")
+        path = export_hypnogram(ds, out, args.brain)
+    except PadError as error:
+        bad_input(error)
+    except OSError as error:
+        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
+    print(path)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One runnable script per classic sleep-deprivation experiment (`python -m sims.experiments.NAME [--full]`)."""

@@ -1,0 +1,109 @@
+"""What every experiment script does: run the manipulated brains and their controls over several seeds through the
+normal runner and Hydra multirun (so any Hydra launcher can take them elsewhere), then write the report
+(`python -m analysis.experiment`: figures with the manipulation's blocks shaded, hypnograms, and the effect,
+manipulated minus control paired by seed, beside the prediction).
+
+Quick mode: `shapes` images, a small cortex, 6 epochs of 80 days (baseline 1-2, manipulation 3-4, recovery 5-6),
+3 seeds: minutes on 2 CPU cores. Full mode (`--full`): CIFAR-10 and the paper's 50 epochs (baseline 1-10,
+manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a GPU.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import xarray as xr
+from omegaconf import OmegaConf
+
+from records.files import atomic_write
+
+REPO = Path(__file__).resolve().parents[2]
+QUICK = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",
+         "cortex.latent_dim=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=6",
+         "progress=false", "keep_epoch_cortex=false"]
+QUICK_BLOCKS = ["protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5",
+                "protocol.blocks.2.start=5"]  # baseline 1-2, manipulation 3-4, recovery 5-6
+FULL = ["data=cifar10", "epochs=50", "eval.geometry=true"]
+SEEDS = {"quick": "0,1,2", "full": "0,1,2,3"}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    metric: str  # readout, robustness, robustness_drop, intra_inter_ratio, occluded_inter_ratio, rem_share, ...
+    expected: str  # lower | higher | none: the manipulated brain against its control
+    source: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    title: str
+    protocol: str  # sims/conf/protocol/NAME.yaml
+    predictions: tuple[Prediction, ...]
+    sweep: tuple[str, ...] = ()  # extra sweep of the manipulated brains (several doses)
+    common: tuple[str, ...] = ()  # overrides of both the manipulated brains and their controls (e.g. the homeostat)
+    manipulation_block: str = ""  # the block whose end the report measures (default: the middle ones)
+    notes: str = ""
+
+
+def merged(*groups: list[str]) -> list[str]:
+    """Overrides, a later one replacing an earlier one of the same key (run_night.py refuses a key given twice)."""
+    out: dict[str, str] = {}
+    for override in (o for group in groups for o in group):
+        out.pop(override.split("=", 1)[0], None)
+        out[override.split("=", 1)[0]] = override
+    return list(out.values())
+
+
+def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[str]) -> list[list[str]]:
+    """The two multiruns: the controls (no protocol), and the manipulated brains (the protocol). `extra` overrides
+    win over the mode's; those of the protocol (`protocol.*`) go to the manipulated brains only."""
+    size = QUICK if mode == "quick" else FULL
+    common = [*size, *exp.common, f"seed={seeds}", f"hydra.sweep.dir={folder}"]
+    run_night = [sys.executable, str(REPO / "sims" / "run_night.py"), "-m"]
+    own = [o for o in extra if o.startswith("protocol.")]
+    shared = [o for o in extra if not o.startswith("protocol.")]
+    blocks = QUICK_BLOCKS if mode == "quick" else []
+    return [run_night + merged(common, ["protocol=none"], shared),
+            run_night + merged(common, [f"protocol={exp.protocol}", *blocks, *exp.sweep], shared, own)]
+
+
+def run(exp: Experiment, argv: list[str] | None = None) -> Path:
+    parser = argparse.ArgumentParser(prog=f"python -m sims.experiments.{exp.name}", description=exp.title)
+    parser.add_argument("--full", action="store_true", help="CIFAR-10, 50 epochs, 4 seeds (default: quick mode)")
+    parser.add_argument("--seeds", help="comma-separated seeds (default: 0,1,2 quick, 0,1,2,3 full)")
+    parser.add_argument("--out", type=Path, help="folder of the runs and the report (default: experiments/NAME/MODE)")
+    args, extra = parser.parse_known_args(argv)  # anything else goes to run_night.py (e.g. hydra/launcher=joblib)
+    mode = "full" if args.full else "quick"
+    folder = (args.out or Path("experiments") / exp.name / mode).resolve()
+    env = os.environ | {"PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    for command in commands(exp, mode, folder, args.seeds or SEEDS[mode], extra):
+        if (status := subprocess.run(command, env=env).returncode) != 0:
+            sys.exit(status)
+    write_manifest(exp, mode, folder)
+    report = subprocess.run([sys.executable, "-m", "analysis.experiment", str(folder)], env=env, cwd=REPO)
+    if report.returncode != 0:
+        sys.exit(report.returncode)
+    print(f"report: {folder / 'report'}")
+    return folder / "report"
+
+
+def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
+    """experiment.json: what the report needs to know: the conditions by label (control: the brains without the
+    protocol), the predictions."""
+    control, manipulated = set(), set()
+    for activity in sorted(folder.glob("*/activity.nc")):
+        with xr.open_dataset(activity) as ds:
+            label, protocol = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"]).protocol.name
+        (control if protocol == "none" else manipulated).add(label)
+    if len(control) != 1 or not manipulated:
+        raise SystemExit(f"error: {folder}: expected one control condition and manipulated ones, found "
+                         f"{sorted(control)} and {sorted(manipulated)}")
+    manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
+                "control": control.pop(), "manipulated": sorted(manipulated),
+                "manipulation_block": exp.manipulation_block, "notes": exp.notes,
+                "predictions": [asdict(p) for p in exp.predictions]}
+    atomic_write(folder / "experiment.json", lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))

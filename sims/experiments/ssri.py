@@ -1,0 +1,13 @@
+"""An SSRI: NA is kept up in REM, so REM loses its ACh-alone, adversarial plasticity (REM suppressed)."""
+from sims.experiments.runner import Experiment, Prediction, run
+
+EXPERIMENT = Experiment(
+    name="ssri", title="An SSRI (REM suppression)", protocol="ssri", manipulation_block="treatment",
+    predictions=(
+        Prediction("readout", "lower", "PAD's authors predict worse object decoding after chronic REM impairment by "
+                                       "antidepressants; Rasch 2009 found overnight skill and word-pair memory "
+                                       "unimpaired"),
+    ))
+
+if __name__ == "__main__":
+    run(EXPERIMENT)

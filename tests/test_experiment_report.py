@@ -1,0 +1,178 @@
+"""The report of a deprivation experiment: effects paired by seed (mean ± SEM over seeds) against numbers written by
+hand into synthetic activity files, the agreement column, the time points, the figures, bad input in one line; and
+one experiment of real tiny runs made by the runner's multirun, checked against the activity files by another route."""
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+import yaml
+
+from analysis import experiment
+from analysis.hypnogram import run_config
+from analysis.load import open_runs
+from records.variables import OCCLUSION_LEVELS
+
+matplotlib.use("Agg")
+DAYS_PER_EPOCH, EPOCHS = 2, (1, 2, 3, 4)
+PROTOCOL = {"name": "rem_deprivation", "unit": "epoch", "blocks": [
+    {"name": "baseline", "start": 1, "stop": 2}, {"name": "deprivation", "start": 2, "stop": 4},
+    {"name": "recovery", "start": 4, "stop": None}]}  # deprivation: days 2..5, epochs 2 and 3
+BASE = {0: 50.0, 1: 52.0, 2: 54.0, 3: 90.0}  # control read-out at epoch 1, by seed (seed 3 has no manipulated twin)
+EFFECT = {0: (0, 0, -1, 1), 1: (0, 0, -2, 2), 2: (0, 0, -6, 3)}  # manipulated minus control, by seed and epoch
+SLOPE = {"ctrl": 10.0, "depr": 20.0}  # accuracy lost per unit of drop probability
+
+
+def write_run(path: Path, label: str, seed: int) -> None:
+    """One brain's activity.nc: 8 days of (Wake, NREM, REM), no REM in the deprivation block of `depr`."""
+    readout = BASE[seed] + np.arange(4.0) + (np.array(EFFECT[seed], float) if label == "depr" else 0)
+    occlusion = readout[:, None] - SLOPE[label] * np.array(OCCLUSION_LEVELS)[None]
+    deprived = lambda day: label == "depr" and 2 <= day < 6
+    states = [s for day in range(8) for s in (["WAKE", "NREM"] if deprived(day) else ["WAKE", "NREM", "REM"])]
+    day = np.array([d for d in range(8) for _ in range(2 if deprived(d) else 3)])
+    rem = np.array([0.5, 0.0, 0.0, 0.6]) if label == "depr" else np.full(4, 0.5)
+    block = np.where(day < 2, "baseline", np.where(day < 6, "deprivation", "recovery"))
+    levels = np.where(np.array(states) == "NREM", 0.2, 1.0)[None]
+    ds = xr.Dataset(
+        {"readout_accuracy": (("brain", "epoch"), readout[None]),
+         "occlusion_accuracy": (("brain", "epoch", "occlusion"), occlusion[None]),
+         "rem_share": (("brain", "epoch"), rem[None]), "nrem_share": (("brain", "epoch"), 1 - rem[None]),
+         "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels)},
+        coords={"brain": [0], "scenario": ("brain", [label]), "seed": ("brain", [seed]), "epoch": list(EPOCHS),
+                "occlusion": list(OCCLUSION_LEVELS), "step": np.arange(len(states)), "state": ("step", states),
+                "day": ("step", day), "step_epoch": ("step", 1 + day // DAYS_PER_EPOCH),
+                "night": ("step", np.where(np.array(states) == "WAKE", -1, day)), "block": ("step", block)},
+        attrs={"config": yaml.safe_dump({"scenario_name": "pad", "seed": seed, "protocol": PROTOCOL})})
+    path.mkdir(parents=True)
+    ds.to_netcdf(path / "activity.nc")
+
+
+SPEC = {"name": "toy", "title": "A toy deprivation", "control": "ctrl", "manipulated": ["depr"], "mode": "quick",
+        "predictions": [{"metric": "readout", "expected": "lower", "source": "paper"},
+                        {"metric": "robustness", "expected": "none", "source": "nobody"},
+                        {"metric": "robustness_drop", "expected": "higher", "source": "DEPRIVATION.md"},
+                        {"metric": "rem_share", "expected": "lower", "source": "protocol", "at": "manipulation"},
+                        {"metric": "intra_inter_ratio", "expected": "higher", "source": "paper"}]}
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """2 conditions x 3 paired seeds (+ an unpaired control seed), in directories whose order is not the seeds'."""
+    for name, label, seed in (("b", "depr", 2), ("c", "ctrl", 1), ("a", "depr", 0), ("f", "ctrl", 3),
+                              ("e", "ctrl", 2), ("d", "depr", 1), ("g", "ctrl", 0)):
+        write_run(tmp_path / "exp" / f"run_{name}", label, seed)
+    (tmp_path / "exp" / "experiment.json").write_text(json.dumps(SPEC))
+    return tmp_path / "exp"
+
+
+def row(table: pd.DataFrame, metric: str, point: str) -> pd.Series:
+    found = table[(table.metric == metric) & (table.time_point == point)]
+    assert len(found) == 1, (metric, point, table)
+    return found.iloc[0]
+
+
+def test_effects_are_paired_by_seed_with_their_sem(folder, capsys):
+    out = experiment.main([str(folder)])
+    assert out == folder / "report" and capsys.readouterr().out.strip() == str(out)
+    table = pd.read_csv(out / "effects.csv", keep_default_na=False, na_values=[""])
+    r = row(table, "readout", "end of deprivation")
+    assert r.epoch == 3 and r.n == 3 and r.seeds == "0 1 2"  # seed 3 has no twin: left out
+    effects = np.array([-1.0, -2.0, -6.0])
+    assert r.effect_mean == pytest.approx(-3.0) and r.effect_sem == pytest.approx(effects.std(ddof=1) / math.sqrt(3))
+    assert r.control_mean == pytest.approx(np.mean([50, 52, 54]) + 2) and r.manipulated_mean == pytest.approx(51.0)
+    assert r.agrees == "yes" and r.expected == "lower" and r.source == "paper"
+    r = row(table, "readout", "end of run")
+    assert r.epoch == 4 and r.effect_mean == pytest.approx(2.0) and r.effect_sem == pytest.approx(1 / math.sqrt(3))
+    assert r.agrees == "no"
+    r = row(table, "robustness", "end of deprivation")  # mean over p = 0.1..0.5 of readout - slope p
+    assert r.effect_mean == pytest.approx(-3.0 - (20 - 10) * 0.3) and r.agrees == "n/a"
+    r = row(table, "robustness_drop", "end of run")
+    assert r.effect_mean == pytest.approx(3.0) and r.effect_sem == pytest.approx(0.0) and r.agrees == "yes"
+    assert row(table, "rem_share", "end of deprivation").agrees == "yes"
+    r = row(table, "rem_share", "end of run")  # the prediction is for the manipulation only
+    assert r.effect_mean == pytest.approx(0.1) and pd.isna(r.expected) and r.agrees == "n/a"
+    r = row(table, "intra_inter_ratio", "end of run")  # predicted but not measured
+    assert r.n == 0 and r.agrees == "n/a" and r.expected == "higher"
+    md = (out / "effects.md").read_text()
+    assert "| depr | readout (%) | end of deprivation | 3 | 54.00 | 51.00 | -3.00 ± 1.53 | 3 | lower | paper | yes |" in md
+    for name in ("time_course", "hypnograms"):
+        for ext in ("png", "pdf"):
+            assert (out / f"{name}.{ext}").stat().st_size > 1000
+
+
+def test_the_time_course_shows_both_conditions_and_the_blocks(folder):
+    ds = open_runs(sorted(map(str, folder.glob("run_*"))))
+    fig = experiment.time_course_figure(ds, experiment.read_experiment(folder))
+    readout = next(ax for ax in fig.axes if ax.get_title() == "readout")
+    lines = {line.get_label(): line.get_ydata() for line in readout.get_lines() if "n=" in line.get_label()}
+    np.testing.assert_allclose(lines["ctrl (n=4)"], np.mean(list(BASE.values())) + np.arange(4))
+    np.testing.assert_allclose(lines["depr (n=3)"], 52 + np.arange(4) + np.array([0, 0, -3, 2]))
+    assert {t.get_text() for t in readout.texts} == {"baseline", "deprivation", "recovery"}
+
+
+def test_a_named_manipulation_block_sets_the_time_point(folder):
+    spec = SPEC | {"manipulation_block": "recovery", "names": {"depr": "deprived"}}
+    (folder / "experiment.json").write_text(json.dumps(spec))
+    table = experiment.effect_table(open_runs(sorted(map(str, folder.glob("run_*")))),
+                                    experiment.read_experiment(folder))
+    assert set(table.time_point) == {"end of recovery (end of run)"}
+    r = row(table, "rem_share", "end of recovery (end of run)")  # the point is both: "at": manipulation applies
+    assert r.expected == "lower" and r.effect_mean == pytest.approx(0.1) and r.agrees == "no"
+
+
+@pytest.mark.parametrize("case", ["no spec", "bad json", "metric", "expected", "label", "twice"])
+def test_bad_input_is_one_line(folder, case, capsys):
+    spec = dict(SPEC)
+    if case == "no spec":
+        (folder / "experiment.json").unlink()
+    elif case == "bad json":
+        (folder / "experiment.json").write_text("{")
+    elif case == "twice":
+        write_run(folder / "run_z", "ctrl", 0)
+    else:
+        spec |= {"metric": {"predictions": [{"metric": "fid", "expected": "lower", "source": ""}]},
+                 "expected": {"predictions": [{"metric": "readout", "expected": "down", "source": ""}]},
+                 "label": {"manipulated": ["nope"]}}[case]
+        (folder / "experiment.json").write_text(json.dumps(spec))
+    with pytest.raises(SystemExit) as exit_:
+        experiment.main([str(folder)])
+    err = capsys.readouterr().err
+    expected = {"no spec": "no experiment.json", "bad json": "not valid JSON", "metric": "metric must be one of",
+                "expected": "expected must be one of", "label": "'nope' matches no run", "twice": "two runs of one seed"}
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1 and expected[case] in err, err
+    assert not (folder / "report").exists()
+
+
+def test_an_experiment_of_real_runs(run_night, tmp_path):
+    """Control (REM kept) and REM deprivation on days 2..3, two seeds each, through the runner's multirun."""
+    done = run_night("-m", "data=shapes", "data.train_size=64", "data.test_size=50", "cortex.channels=[3,8,16,32]",
+                     "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=1", "progress=false",
+                     "device=cpu", "keep_epoch_cortex=false", "epochs=2", "protocol=rem_deprivation",
+                     "protocol.unit=day", "protocol.blocks.0.start=0", "protocol.blocks.0.stop=2",
+                     "protocol.blocks.1.start=2", "protocol.blocks.1.stop=4", "protocol.blocks.2.start=4",
+                     "protocol.blocks.1.keep.REM=1.0,0.0", "seed=0,1", f"hydra.sweep.dir={tmp_path / 'exp'}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    ds = open_runs(str(tmp_path / "exp" / "*"))
+    kept = {str(ds.scenario.values[b]): run_config(ds, b)["protocol"]["blocks"][1]["keep"]["REM"] for b in range(4)}
+    control, deprived = (next(k for k, v in kept.items() if v == value) for value in (1.0, 0.0))
+    (tmp_path / "exp" / "experiment.json").write_text(json.dumps(
+        {"name": "remd", "title": "REM deprivation", "control": control, "manipulated": [deprived], "mode": "quick",
+         "predictions": [{"metric": "rem_share", "expected": "lower", "source": "protocol", "at": "manipulation"}]}))
+    out = experiment.main([str(tmp_path / "exp"), "--out", str(tmp_path / "report")])
+    table = pd.read_csv(out / "effects.csv")
+    # by another route: the REM share of epoch 1's night steps (days 0..3), from each brain's logged states
+    night = (ds.night >= 0) & (ds.step_epoch == 1)
+    share = ((ds.state == "REM") & night).sum("step") / night.sum("step")
+    by = lambda label: share.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+    r = row(table, "rem_share", "end of deprivation")
+    assert r.epoch == 1 and r.n == 2 and r.agrees == "yes"
+    assert r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-6) and r.effect_mean < 0
+    readout = ds.readout_accuracy.sel(epoch=2)
+    r = row(table, "readout", "end of run")
+    by = lambda label: readout.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+    assert r.epoch == 2 and r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-4)
+    assert (out / "hypnograms.png").exists() and (out / "time_course.pdf").exists()
