@@ -23,4 +23,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(ARGS)
 
-.PHONY: install run test
+# The deprivation science checks: nine small brains for 12 epochs (about 10 minutes on 2 CPU cores).
+science: $(VENV)/.installed
+	$(PY) -m pytest -q -m science $(ARGS)
+
+# Every deprivation experiment's quick mode, one after the other (each prints where its report is).
+experiments: $(VENV)/.installed
+	for e in rem_deprivation nrem_deprivation total_deprivation restriction fragmentation scopolamine physostigmine ssri; do \
+		$(PY) -m sims.experiments.$$e $(ARGS) || exit $$?; done
+
+.PHONY: install run test science experiments
