@@ -1,12 +1,12 @@
 """What the analysis command lines share: bad input ends with one line on stderr, `error: <message>`, and exit status 2,
 never a traceback (argparse's own errors included), before anything is written."""
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from records.errors import PadError
+from records.files import check_writable_folder
 
 
 def bad_input(message: object) -> NoReturn:
@@ -22,15 +22,5 @@ class Parser(argparse.ArgumentParser):
 
 
 def writable_folder(path: Path, option: str) -> Path:
-    """`path` as an output folder: an existing folder, or one that can be made (its first existing ancestor is a
-    writable folder); a PadError naming `option` otherwise."""
-    if path.exists() and not path.is_dir():
-        raise PadError(f"{option} {path}: exists and is not a folder")
-    ancestor = path
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise PadError(f"{option} {path}: {ancestor} is a file, not a folder")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise PadError(f"{option} {path}: {ancestor} is not writable")
-    return path
+    """`path` as an output folder: an existing folder, or one that can be made; a PadError naming `option` otherwise."""
+    return check_writable_folder(path, f"{option} {path}")

@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from records.errors import PadError
+
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Call `write(tmp)` to write a temporary file beside `path`, then rename it onto `path` (os.replace is atomic on
@@ -19,4 +21,20 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    return path
+
+
+def check_writable_folder(path: str | os.PathLike, name: str) -> Path:
+    """`path` is a folder, or can be made as one, that this process can write in; otherwise a PadError
+    `NAME: reason` (one line). Checked before anything is written, so that bad input damages nothing."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise PadError(f"{name}: exists and is not a folder")
+    ancestor = path
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise PadError(f"{name}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise PadError(f"{name}: {ancestor} is not writable (read-only file system or no permission)")
     return path

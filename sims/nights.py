@@ -6,7 +6,8 @@ probability (REM deprivation on a flower pot keeps ~57% of REM), cut the night f
 lengthen it by repeating its cycle (rebound), or break it with arousals (Wake steps that see the world). A night
 length that is not a whole number of steps is rounded up with the probability of its fraction (0.75 of a 2-step
 night: 2 steps on half the nights, 1 on the others), so a dose acts on average. Drugs change
-levels night by night (neuromod.drugs). Every draw comes from the brain's `night` stream, and only where a block asks
+levels night by night (neuromod.drugs). A sleep state whose levels make it sensory-driven (REM under an SSRI) sees
+random training images, as arousals do, and learns as Wake does, but only Wake steps store episodes. Every draw comes from the brain's `night` stream, and only where a block asks
 for one, so a protocol whose manipulation block changes nothing lives exactly the control's nights.
 """
 import math
@@ -165,7 +166,3 @@ class NightPlanner:
             night = max(length, math.ceil(fraction * max(length, 1)))
             bound = max(bound, night + (block.arousals if block is not None else 0))
         return cfg.schedule.day_steps + bound
-
-    def max_wake_steps_per_day(self) -> int:
-        """An upper bound of the Wake steps of any day (their episodes are stored: the hippocampus is sized with it)."""
-        return self.cfg.schedule.day_steps + max([0] + [b.arousals for b in self.cfg.protocol.blocks])

@@ -3,7 +3,6 @@
 Every override (of every job of a sweep), the device, the checkpoint of a run directory that already has one, and the data.
 A failure is a PadError with one line naming the offending override, key or path.
 """
-import os
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -17,6 +16,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from records.errors import PadError
 from records.checkpoints import load_checkpoint
+from records.files import check_writable_folder
 from sims.device import resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
@@ -79,7 +79,7 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
     with read_write(cfg), open_dict(cfg):
         del cfg["hydra"]
     validate(OmegaConf.to_object(cfg))
-    _check_run_dir(run_dir)
+    check_writable_folder(run_dir, f"{run_dir} (the run directory)")
     return cfg, run_dir
 
 
@@ -100,19 +100,6 @@ def _check_keys(parsed: list) -> None:
 
 
 _MISSING = object()
-
-
-def _check_run_dir(run_dir: Path) -> None:
-    """The run directory, or the folder it will be made in, must be a writable folder."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise PadError(f"{run_dir}: the run directory is a file")
-    existing = run_dir
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise PadError(f"{run_dir}: cannot make the run directory under {existing}, which is a file")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise PadError(f"{run_dir}: {existing} is not writable (read-only file system or no permission)")
 
 
 def _epochs_done(cfg: DictConfig, run_dir: Path) -> int:

@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from hippocampus import recall
-from neuromod import Drive
+from neuromod import BrainState, Drive
 from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
@@ -24,7 +24,7 @@ from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.nights import PHASE_OF, NightPlanner
 from sims.streams import Streams
-from sims.validation import check_data_fits, store_capacity, validate
+from sims.validation import check_data_fits, max_wake_steps_per_day, store_capacity, validate
 from world import World, fingerprint_json, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
@@ -48,7 +48,7 @@ class Simulator:
         check_data_fits(cfg, len(self.world.train_y))
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
-        capacity = store_capacity(cfg, self.planner.max_wake_steps_per_day() * cfg.optim.batch_size)
+        capacity = store_capacity(cfg, max_wake_steps_per_day(cfg) * cfg.optim.batch_size)
         self.brain = Brain.build(cfg.cortex, cfg.optim, capacity, cfg.seed, self.device, self.dtype)
         self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
@@ -92,7 +92,7 @@ class Simulator:
         for k, step in enumerate(night.steps):
             drive = step.plasticity.drive
             generator = self.streams[STREAMS[drive]]
-            if drive == Drive.SENSORY:  # the day's own Wake steps live the epoch's order; arousals see random images
+            if drive == Drive.SENSORY:  # the day's own Wake steps live the epoch's order; others see random images
                 inputs = self.world.batch(self.order, batch) if step.daytime else self.world.sample(self.streams["arousal"])
                 inputs = inputs.to(self.dtype)
                 batch += step.daytime
@@ -101,7 +101,7 @@ class Simulator:
                 inputs = recall(brain.hippocampus, strategy, cfg.hippocampus, day, cfg.optim.batch_size,
                                 day_in_epoch == 0, generator)
             result = PHASES[drive](brain, inputs, step.plasticity, self._phase(drive, step.weight), generator)
-            if result.episodes is not None:
+            if result.episodes is not None and step.state == BrainState.WAKE:  # not a sleep state a drug made sensory
                 brain.hippocampus.store(result.episodes, day)
             self.recorder.log_step(row + k, result.figures)
         self.day_in_epoch += 1

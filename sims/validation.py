@@ -5,12 +5,11 @@ Called by the preflight (before Hydra writes anything) and by the simulator (for
 import math
 
 from hippocampus import STRATEGIES
-from neuromod import BrainState, NeuromodController
+from neuromod import BrainState, Drive, NeuromodController
 from neuromod.drugs import DRUGS
 from records.errors import PadError
 from sims.config import PadConfig
 from sims.homeostat import Homeostat
-from sims.schedule import DayPlan
 
 
 def _check(ok: bool, key: str, value, rule: str) -> None:
@@ -74,7 +73,27 @@ def validate(cfg: PadConfig) -> None:
             Homeostat(cfg.homeostat)
         except ValueError as e:
             raise PadError(str(e)) from None
-    store_capacity(cfg, DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size)
+    validate_schedule(cfg)
+    store_capacity(cfg, max_wake_steps_per_day(cfg) * cfg.optim.batch_size)
+
+
+def validate_schedule(cfg: PadConfig) -> None:
+    """A day of at least one Wake step, driven by the world (NA acting), and nights of whole periods."""
+    s = cfg.schedule
+    _check(s.day_steps >= 1, "schedule.day_steps", s.day_steps, "must be >= 1")
+    _check(s.cycles >= 0, "schedule.cycles", s.cycles, "must be >= 0")
+    for i, period in enumerate(s.cycle):
+        _check(period.steps >= 0, f"schedule.cycle[{i}].steps", period.steps, "must be >= 0")
+    controller = NeuromodController(cfg.neuromod)
+    levels = controller.levels(BrainState.WAKE)
+    _check(controller.plasticity(levels).drive == Drive.SENSORY, "neuromod.wake", levels,
+           "Wake must be driven by the world: NA at or above neuromod.na_threshold, or nothing is ever stored")
+
+
+def max_wake_steps_per_day(cfg: PadConfig) -> int:
+    """An upper bound of the Wake steps of any day, the day's own and a block's arousals: each stores a batch of
+    episodes, so the hippocampus is sized with it."""
+    return cfg.schedule.day_steps + max([0] + [b.arousals for b in cfg.protocol.blocks])
 
 
 def validate_protocol(cfg: PadConfig) -> None:
@@ -116,7 +135,7 @@ def validate_protocol(cfg: PadConfig) -> None:
 
 def check_data_fits(cfg: PadConfig, train_images: int) -> None:
     """At least one day of the plan's batches in the training set."""
-    batches = DayPlan(cfg.schedule, NeuromodController(cfg.neuromod)).sensory_steps * cfg.optim.batch_size
+    batches = cfg.schedule.day_steps * cfg.optim.batch_size
     if train_images < batches:
         key = "data.train_size" if cfg.data.train_size else "optim.batch_size"
         raise PadError(f"{key}: {train_images} training images make no full day of {batches} images "

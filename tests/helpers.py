@@ -16,3 +16,12 @@ def merged(base: list[str], *overrides: str) -> list[str]:
     given twice)."""
     keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     return [o for o in base if o.split("=", 1)[0].lstrip("+~") not in keys] + list(overrides)
+
+
+def live(sim, epochs: int) -> None:
+    """`epochs` whole epochs of a Simulator through its public epoch protocol (evaluation, files, checkpoint)."""
+    for _ in range(epochs):
+        sim.begin_epoch()
+        while not sim.epoch_done:
+            sim.live_day()
+        sim.end_epoch()

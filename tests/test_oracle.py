@@ -16,7 +16,7 @@ from sims.phases import StepResult
 from sims.simulator import PHASES, Simulator
 from sims.streams import Streams
 from tests.authors_iteration import FLAGS, AuthorsIteration, Flags
-from tests.helpers import tiny_config
+from tests.helpers import live, tiny_config
 
 RTOL = 1e-10
 # Both sides use PyTorch's fused Adam kernel: Adam's arithmetic is not what is tested, and its implementations round
@@ -57,14 +57,6 @@ class StreamDraws:
 
     def rem_noise(self, shape):
         return torch.randn(shape, generator=self.streams["rem"], dtype=self.dtype)
-
-
-def live(sim: Simulator, epochs: int) -> None:
-    for _ in range(epochs):
-        sim.begin_epoch()
-        while not sim.epoch_done:
-            sim.live_day()
-        sim.end_epoch()
 
 
 def oracle_for(sim: Simulator, flags: Flags, set_to_none: bool) -> AuthorsIteration:

@@ -11,7 +11,7 @@ from records.checkpoints import load_checkpoint
 from sims.nights import NightPlanner
 from sims.registry import compose_config
 from sims.simulator import Simulator
-from tests.helpers import tiny_config
+from tests.helpers import live, tiny_config
 
 SMALL = ["data.train_size=160", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false"]  # 10 days an epoch
 
@@ -76,14 +76,6 @@ def test_a_drug_changes_levels_in_its_blocks_with_tolerance_and_withdrawal():
     # full dose 0.3 x ACh, fading over 3 nights of tolerance; then a withdrawal rebound of 0.5 fading over 2 nights
     expected = [1.0, 1.0, 0.3, 1 - 0.7 * 2 / 3, 1 - 0.7 / 3, 1.0, 1 + 0.35, 1 + 0.35 / 2, 1.0]
     assert rem_ach == pytest.approx(expected, abs=1e-12)
-
-
-def live(sim: Simulator, epochs: int) -> None:
-    for _ in range(epochs):
-        sim.begin_epoch()
-        while not sim.epoch_done:
-            sim.live_day()
-        sim.end_epoch()
 
 
 def activity(run_dir) -> xr.Dataset:

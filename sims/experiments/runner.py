@@ -94,16 +94,22 @@ def run(exp: Experiment, argv: list[str] | None = None) -> Path:
 def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     """experiment.json: what the report needs to know: the conditions by label (control: the brains without the
     protocol), the predictions."""
-    control, manipulated = set(), set()
+    control, manipulated, names = set(), set(), {}
+    swept = [o.split("=", 1)[0] for o in exp.sweep]
     for activity in sorted(folder.glob("*/activity.nc")):
         with xr.open_dataset(activity) as ds:
-            label, protocol = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"]).protocol.name
-        (control if protocol == "none" else manipulated).add(label)
+            label, config = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"])
+        if config.protocol.name == "none":
+            control.add(label)
+            names[label] = "control"
+        else:
+            manipulated.add(label)
+            names[label] = " ".join([exp.name] + [f"{k.split('.')[-1]}={OmegaConf.select(config, k)}" for k in swept])
     if len(control) != 1 or not manipulated:
         raise SystemExit(f"error: {folder}: expected one control condition and manipulated ones, found "
                          f"{sorted(control)} and {sorted(manipulated)}")
     manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
                 "control": control.pop(), "manipulated": sorted(manipulated),
-                "manipulation_block": exp.manipulation_block, "notes": exp.notes,
+                "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
                 "predictions": [asdict(p) for p in exp.predictions]}
     atomic_write(folder / "experiment.json", lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
