@@ -23,7 +23,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q $(ARGS)
 
-# The deprivation science checks: nine small brains for 12 epochs (about 10 minutes on 2 CPU cores).
+# The science checks (nine small brains for 12 epochs, a short PAD run) and every experiment script, shrunk (about 15 minutes).
 science: $(VENV)/.installed
 	$(PY) -m pytest -q -m science $(ARGS)
 

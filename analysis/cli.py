@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from records.errors import PadError
 from records.files import check_writable_folder
 
 

@@ -8,7 +8,7 @@ transmitter up where it would be low. Tolerance fades the effect linearly
 to nothing over `tolerance_nights` nights of treatment; withdrawal, for `withdrawal_nights` nights after the last
 dose, moves the levels the other way by `withdrawal` times the full effect, fading linearly.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from neuromod.states import BrainState, Neuromodulators
 

@@ -5,13 +5,17 @@ for the days they cover, the night's cycle, the levels and the phase weights, an
 probability (REM deprivation on a flower pot keeps ~57% of REM), cut the night from its REM-rich end (restriction),
 lengthen it by repeating its cycle (rebound), or break it with arousals (Wake steps that see the world). A night
 length that is not a whole number of steps is rounded up with the probability of its fraction (0.75 of a 2-step
-night: 2 steps on half the nights, 1 on the others), so a dose acts on average. Drugs change
-levels night by night (neuromod.drugs). A sleep state whose levels make it sensory-driven (REM under an SSRI) sees
-random training images, as arousals do, and learns as Wake does, but only Wake steps store episodes. Every draw comes from the brain's `night` stream, and only where a block asks
-for one, so a protocol whose manipulation block changes nothing lives exactly the control's nights.
+night: 2 steps on half the nights, 1 on the others), so a dose acts on average. Drugs change levels night by night
+(neuromod.drugs). With the homeostat on, S sets each night's NREM and REM steps and NREM's intensity before the
+block's cuts, and lives what the night really held.
+
+A sleep state whose levels make it sensory-driven (REM under an SSRI) sees random training images, as arousals do,
+and learns as Wake does, but only Wake steps store episodes. Every draw comes from the brain's `night` stream, and
+only where a block asks for one, so a protocol whose manipulation block changes nothing lives exactly the control's
+nights.
 """
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 

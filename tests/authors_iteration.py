@@ -18,7 +18,6 @@ Random draws are injected (`Draws`): the caller decides where they come from (te
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 

@@ -96,3 +96,14 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 @pytest.fixture(scope="session")
 def file_snapshot():
     return snapshot
+
+
+@pytest.fixture(scope="session")
+def finished_run(run_night, tiny, tmp_path_factory):
+    """A finished one-epoch tiny run, shared by the tests that read it or add to its command (each of those must leave
+    it unchanged): (its run directory, the overrides that made it, the finished process)."""
+    run_dir = tmp_path_factory.mktemp("finished") / "run"
+    args = [*tiny, f"hydra.run.dir={run_dir}"]
+    done = run_night(*args)
+    assert done.returncode == 0, done.stderr
+    return run_dir, args, done

@@ -123,13 +123,9 @@ CASES = {  # id: (overrides, what the error line must name)
 
 
 @pytest.fixture(scope="module")
-def finished(run_night, tiny, tmp_path_factory):
-    """A finished one-epoch run: (run directory, its command)."""
-    run_dir = tmp_path_factory.mktemp("finished") / "run"
-    args = merged(tiny, f"hydra.run.dir={run_dir}")
-    done = run_night(*args)
-    assert done.returncode == 0, done.stderr
-    return run_dir, args
+def finished(finished_run):
+    """The shared finished one-epoch run: (run directory, its command)."""
+    return finished_run[:2]
 
 
 def run_main(args: list[str], capsys, monkeypatch) -> tuple[int, str]:

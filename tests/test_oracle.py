@@ -4,7 +4,6 @@ Both sides start from the same weights and take the same random draws (the simul
 in float64 on the CPU, after two epochs of a small data set (so the first-day rule and z_old across an epoch boundary
 are exercised), every weight, both Adam states and every logged figure must agree to 1e-10 relative.
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,6 @@ import torch
 import xarray as xr
 
 from cortex import Cortex, to_activity
-from sims.phases import StepResult
 from sims.simulator import PHASES, Simulator
 from sims.streams import Streams
 from tests.authors_iteration import FLAGS, AuthorsIteration, Flags

@@ -1,9 +1,12 @@
 """Science check: a short PAD night-life makes z more linearly separable than the untrained cortex's."""
+import pytest
 import xarray as xr
 
 from sims.evaluation import evaluate
 from sims.registry import compose_config
 from sims.simulator import Simulator, run
+
+pytestmark = pytest.mark.science  # a short training run (about 35 s on 2 cores): with the science checks
 
 # The published networks on 2000 `shapes` images (31 days per epoch), 2 epochs, fixed seed.
 SHORT_PAD = ["data=shapes", "data.train_size=2000", "data.test_size=1000", "epochs=2", "progress=false",
