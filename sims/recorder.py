@@ -111,8 +111,9 @@ class Recorder:
         planned, lived, arousals = np.array(self.nights, dtype=float).reshape(-1, 3).T
         states = np.asarray(self.buffer_meta["state"][: self.rows])
         in_night = np.asarray(self.buffer_meta["night"][: self.rows]) >= 0
-        nights = max(1, int(in_night.sum()))
-        figures = {"nrem_share": (states[in_night] == 1).sum() / nights, "rem_share": (states[in_night] == 2).sum() / nights,
+        nights = int(in_night.sum())  # no night steps at all (total deprivation): the shares are undefined, NaN
+        share = lambda code: (states[in_night] == code).sum() / nights if nights else np.nan
+        figures = {"nrem_share": share(STATES.index("NREM")), "rem_share": share(STATES.index("REM")),
                    "nights_shortened": float((lived < planned).sum()), "nights_broken": float((arousals > 0).sum()),
                    "rem_debt": np.nan, "sleep_pressure": np.nan} | figures
         self._close_epoch(self.rows)

@@ -7,7 +7,7 @@ EXPERIMENT = Experiment(
     predictions=(
         Prediction("readout", "lower", "rodents: hippocampal LTP and spatial learning impaired by fragmentation"),
         Prediction("rem_share", "lower", "fragmented nights: REM reduced, bouts shorter (here: a smaller share of the "
-                                         "night's steps)"),
+                                         "night's steps)", at="manipulation"),
     ))
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ EXPERIMENT = Experiment(
     predictions=(
         Prediction("readout", "lower", "PAD: without REM separability rises more slowly (CIFAR-10 epoch 50: 58.3 -> 46.0)"),
         Prediction("intra_inter_ratio", "higher", "PAD: removing REM raises the intra/inter-class distance ratio"),
-        Prediction("rem_share", "lower", "REM deprivation: REM removed during the block, NREM unchanged"),
+        Prediction("rem_share", "lower", "REM deprivation: REM removed during the block, NREM unchanged",
+                   at="manipulation"),
     ))
 
 if __name__ == "__main__":

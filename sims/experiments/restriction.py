@@ -8,7 +8,7 @@ EXPERIMENT = Experiment(
     predictions=(
         Prediction("readout", "lower", "<= 6 h: deficits grow steadily with the dose [Van Dongen 2003]; PAD: less REM, "
                                        "slower rise of separability"),
-        Prediction("rem_share", "lower", "shortened nights lose the REM-rich end first"),
+        Prediction("rem_share", "lower", "shortened nights lose the REM-rich end first", at="manipulation"),
     ))
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class Prediction:
     metric: str  # readout, robustness, robustness_drop, intra_inter_ratio, occluded_inter_ratio, rem_share, ...
     expected: str  # lower | higher | none: the manipulated brain against its control
     source: str
+    at: str = ""  # manipulation | end: the time point it is about ("": both)
 
 
 @dataclass(frozen=True)
@@ -111,5 +112,5 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
                 "control": control.pop(), "manipulated": sorted(manipulated),
                 "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
-                "predictions": [asdict(p) for p in exp.predictions]}
+                "predictions": [{k: v for k, v in asdict(p).items() if v != ""} for p in exp.predictions]}
     atomic_write(folder / "experiment.json", lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
