@@ -6,7 +6,6 @@ DataLoader had drop_last=True), 20 epochs, cross-entropy; test accuracy by argma
 ((softmax - onehot) / batch), which is what autograd computes, without autograd's bookkeeping per step.
 """
 import math
-from contextlib import contextmanager
 from typing import Callable, NamedTuple
 
 import torch
@@ -33,18 +32,6 @@ def encode_dataset(encode: Callable[[Tensor], Tensor], images: Tensor, batch: in
     return torch.cat([encode(to_activity(chunk)) for chunk in images.split(batch)])
 
 
-@contextmanager
-def one_cpu_thread(device: torch.device):
-    """(64 x 257) matrix products are too small to share: on 2 CPU cores one thread is 4x faster than two."""
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 @torch.no_grad()
 def linear_readout(z: Tensor, labels: Tensor, *, classes: int = 10, epochs: int = 20, lr: float = 0.2,
                    batch: int = 64, generator: torch.Generator | None = None) -> Readout:
@@ -59,8 +46,7 @@ def linear_readout(z: Tensor, labels: Tensor, *, classes: int = 10, epochs: int 
     augmented = torch.cat([z, torch.ones(n, 1, dtype=z.dtype, device=z.device)], dim=1)
     onehot = torch.nn.functional.one_hot(labels, classes).to(z.dtype)
     full = n - n % batch
-    with one_cpu_thread(z.device):
-        _train(params, augmented, onehot, full, epochs, lr, batch, generator)
+    _train(params, augmented, onehot, full, epochs, lr, batch, generator)
     return Readout(params[:, :dim].clone(), params[:, dim].clone())
 
 
