@@ -2,9 +2,11 @@
 never a traceback (argparse's own errors included), before anything is written."""
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+from records.errors import PadError
 from records.files import check_writable_folder
 
 
@@ -23,3 +25,14 @@ class Parser(argparse.ArgumentParser):
 def writable_folder(path: Path, option: str) -> Path:
     """`path` as an output folder: an existing folder, or one that can be made; a PadError naming `option` otherwise."""
     return check_writable_folder(path, f"{option} {path}")
+
+@contextmanager
+def one_line_errors(out: object):
+    """Bad input (a PadError) and a write that fails on the way (an OSError: a full disk, a folder made read-only
+    meanwhile) end the command in one line naming the output `out`."""
+    try:
+        yield
+    except PadError as error:
+        bad_input(error)
+    except OSError as error:
+        bad_input(f"--out {out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")

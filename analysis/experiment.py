@@ -29,7 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from analysis import style
-from analysis.cli import Parser, bad_input, writable_folder
+from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.figures import last_evaluated, shade_epochs
 from analysis.hypnogram import days_per_epoch, manipulation_blocks, protocol_blocks
 from analysis.hypnogram_plot import hypnogram_figure
@@ -303,12 +303,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--out", type=Path, help="report folder (default: FOLDER/report)")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
-    try:
+    with one_line_errors(args.out):
         out = make_experiment_report(args.folder, args.out)
-    except PadError as error:
-        bad_input(error)
-    except OSError as error:
-        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
     print(out)
     return out
 

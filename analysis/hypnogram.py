@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from analysis.cli import Parser, bad_input, writable_folder
+from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.load import ACTIVITY, open_run
 from records.errors import PadError
 from records.files import atomic_write
@@ -159,17 +159,13 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--out", type=Path, help="CSV file to write (default: RUN_DIR/hypnogram.csv)")
     parser.add_argument("--brain", type=int, default=0, help="which brain of the file (default: 0)")
     args = parser.parse_args(argv)
-    try:
+    with one_line_errors(args.out):
         out = args.out or args.run_dir / "hypnogram.csv"
         if out.is_dir():
             raise PadError(f"--out {out}: is a folder, not a file")
         ds = open_run(args.run_dir)
         writable_folder(out.parent, "--out")
         path = export_hypnogram(ds, out, args.brain)
-    except PadError as error:
-        bad_input(error)
-    except OSError as error:
-        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
     print(path)
     return path
 

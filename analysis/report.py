@@ -16,9 +16,8 @@ import xarray as xr
 from analysis import published, style
 from analysis.figures import (MissingData, diverged_note, dreams_figure, geometry_figure, hypnogram_figure,
                               last_evaluated, losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
-from analysis.cli import Parser, bad_input, writable_folder
+from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.load import diverged_day, open_runs
-from records.errors import PadError
 from records.files import atomic_write
 
 METRICS = {  # column -> Markdown header; occlusion_auc: area under accuracy vs drop probability (0..1), in percent
@@ -122,12 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="report", type=Path, help="output directory (default: ./report)")
     args = parser.parse_args(argv)
     plt.switch_backend("Agg")
-    try:
+    with one_line_errors(args.out):
         written = make_report(args.runs, writable_folder(args.out, "--out"))
-    except PadError as error:
-        bad_input(error)
-    except OSError as error:  # a full disk, a folder made read-only meanwhile
-        bad_input(f"--out {args.out}: cannot write {error.filename or ''} ({error.strerror or type(error).__name__})")
     print("\n".join(map(str, written)))
 
 

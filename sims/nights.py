@@ -93,12 +93,17 @@ class NightPlanner:
         before = [min(stop, day) - 1 for first, stop in ranges if first < day]
         return None, (day - int(max(before)) if before else None)
 
+    def cycle_of(self, block: Block | None) -> tuple[list, int]:
+        """The night's cycle and its repetitions in a block (or outside every block): the block's, else the schedule's."""
+        schedule = self.cfg.schedule
+        cycle = block.cycle if block is not None and block.cycle is not None else schedule.cycle
+        return cycle, block.cycles if block is not None and block.cycles is not None else schedule.cycles
+
     # --- one day and night -------------------------------------------------------------------------------------
     def night(self, day: int, generator: torch.Generator) -> Night:
         """Day `day` and its night. Call once per day, in order: the homeostat lives them."""
         cfg, block = self.cfg, self.block(day)
-        cycle = block.cycle if block is not None and block.cycle is not None else cfg.schedule.cycle
-        cycles = block.cycles if block is not None and block.cycles is not None else cfg.schedule.cycles
+        cycle, cycles = self.cycle_of(block)
         periods = [(BrainState(p.state), p.steps) for p in cycle] * cycles
         intensity, plan = 1.0, None
         if self.homeostat is not None and (block is None or block.cycle is None):
@@ -161,8 +166,7 @@ class NightPlanner:
         cfg = self.cfg
         bound = 0
         for block in [None, *cfg.protocol.blocks]:
-            cycle = block.cycle if block is not None and block.cycle is not None else cfg.schedule.cycle
-            cycles = block.cycles if block is not None and block.cycles is not None else cfg.schedule.cycles
+            cycle, cycles = self.cycle_of(block)
             length = sum(p.steps for p in cycle) * cycles
             if cfg.homeostat.enabled and (block is None or block.cycle is None):
                 length = max(length, cfg.homeostat.max_night_steps)

@@ -184,9 +184,8 @@ class Recorder:
         return {
             "steps": tensors(self.steps),
             "logged": tensors(self.logged),
-            "meta": [{k: torch.from_numpy(v.astype(np.float64) if k != "block" else np.zeros(0)) for k, v in m.items()}
+            "meta": [{k: v.tolist() if k == "block" else torch.from_numpy(v.astype(np.float64)) for k, v in m.items()}
                      for m in self.meta],
-            "meta_block": [m["block"].tolist() for m in self.meta],
             "epochs": {str(e): {k: torch.from_numpy(np.atleast_1d(v)) for k, v in f.items()} for e, f in self.epochs.items()},
             "probe_image": None if self.probe_image is None else torch.from_numpy(self.probe_image),
             "buffer": self.buffer.cpu(),
@@ -200,8 +199,8 @@ class Recorder:
     def load_state_dict(self, state: dict) -> None:
         self.steps = [s.numpy() for s in state["steps"]]
         self.logged = [s.numpy() for s in state["logged"]]
-        self.meta = [{k: (np.asarray(blocks, dtype=str) if k == "block" else v.numpy()) for k, v in m.items()}
-                     for m, blocks in zip(state["meta"], state["meta_block"])]
+        self.meta = [{k: np.asarray(v, dtype=str) if k == "block" else v.numpy() for k, v in m.items()}
+                     for m in state["meta"]]
         self.epochs = {int(e): {k: v.numpy().reshape(v.shape if v.numel() > 1 else ()) for k, v in f.items()}
                        for e, f in state["epochs"].items()}
         self.probe_image = None if state["probe_image"] is None else state["probe_image"].numpy()

@@ -24,7 +24,7 @@ from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.nights import PHASE_OF, NightPlanner
 from sims.streams import Streams
-from sims.validation import check_data_fits, max_wake_steps_per_day, store_capacity, validate
+from sims.validation import check_data_fits, store_capacity, validate
 from world import World, fingerprint_json, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
@@ -48,8 +48,7 @@ class Simulator:
         check_data_fits(cfg, len(self.world.train_y))
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
-        capacity = store_capacity(cfg, max_wake_steps_per_day(cfg) * cfg.optim.batch_size)
-        self.brain = Brain.build(cfg.cortex, cfg.optim, capacity, cfg.seed, self.device, self.dtype)
+        self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype)
         self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),

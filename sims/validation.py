@@ -74,7 +74,7 @@ def validate(cfg: PadConfig) -> None:
         except ValueError as e:
             raise PadError(str(e)) from None
     validate_schedule(cfg)
-    store_capacity(cfg, max_wake_steps_per_day(cfg) * cfg.optim.batch_size)
+    store_capacity(cfg)
 
 
 def validate_schedule(cfg: PadConfig) -> None:
@@ -112,7 +112,7 @@ def validate_protocol(cfg: PadConfig) -> None:
                "only the last block may run to the end (stop unset)")
         end = b.stop if b.stop is not None else end
         for state, p in b.keep.items():
-            _check(state in ("NREM", "REM", "WAKE"), f"{key}.keep", state, "keys are states: NREM, REM")
+            _check(state in ("NREM", "REM", "WAKE"), f"{key}.keep", state, "keys are states: NREM, REM, WAKE")
             _finite(f"{key}.keep.{state}", p, 0, 1)
         _finite(f"{key}.night_fraction", b.night_fraction, 0)
         _check(b.arousals >= 0, f"{key}.arousals", b.arousals, "must be >= 0")
@@ -142,9 +142,9 @@ def check_data_fits(cfg: PadConfig, train_images: int) -> None:
                        f"(optim.batch_size={cfg.optim.batch_size} per Wake step)")
 
 
-def store_capacity(cfg: PadConfig, day_episodes: int) -> int:
+def store_capacity(cfg: PadConfig) -> int:
     """hippocampus.capacity, or two days of episodes where it is unset; refused if too small for the strategies."""
-    hc = cfg.hippocampus
+    hc, day_episodes = cfg.hippocampus, max_wake_steps_per_day(cfg) * cfg.optim.batch_size
     for key in ("replay", "recombination"):
         if getattr(hc, key) not in STRATEGIES:
             raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
