@@ -3,6 +3,6 @@ from cortex.area import CorticalArea
 from cortex.config import CortexConfig
 from cortex.cortex import Cortex, Encoding
 from cortex.sensory import to_activity
-from cortex.occlusion import occlude, occlusion_masks, random_occlusion
+from cortex.occlusion import occlude, occlusion_masks, random_mask, random_occlusion
 
-__all__ = ["CorticalArea", "Cortex", "CortexConfig", "Encoding", "occlude", "occlusion_masks", "random_occlusion", "to_activity"]
+__all__ = ["CorticalArea", "Cortex", "CortexConfig", "Encoding", "occlude", "occlusion_masks", "random_mask", "random_occlusion", "to_activity"]

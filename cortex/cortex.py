@@ -37,6 +37,7 @@ class Cortex(nn.Module):
         )
         self.discriminator = nn.Conv2d(cfg.channels[-1], 1, 4, 1, 0)
         self.latent_dim = cfg.latent_dim
+        self.image_size = 4 * 2 ** (n - 1)  # IT is 4x4 (a 4x4 kernel onto the 1x1 z); every area below doubles it
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
                 nn.init.normal_(module.weight, 0.0, cfg.init_std)

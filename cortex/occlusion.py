@@ -33,9 +33,15 @@ def occlude(images: Tensor, drop_prob: Tensor, square: Tensor, generator: torch.
     return images * masks.unsqueeze(1).to(images.dtype)
 
 
-def random_occlusion(images: Tensor, generator: torch.Generator, max_square: int) -> Tensor:
-    """NREM's perturbation: per batch p ~ U[0, 1) and s ~ U{1..max_square}, one mask shared by batch and channels."""
-    device = images.device
+def random_mask(size: int, generator: torch.Generator, max_square: int) -> Tensor:
+    """NREM's perturbation for one batch: p ~ U[0, 1) and s ~ U{1..max_square}, then one mask (1, 1, size, size) of
+    0/1 to be shared by the batch and its channels. Draws p, s, then the mask's cells."""
+    device = generator.device
     drop_prob = torch.rand(1, generator=generator, device=device)
     square = torch.randint(1, max_square + 1, (1,), generator=generator, device=device)
-    return occlude(images, drop_prob, square, generator, shared=True)
+    return occlusion_masks(1, size, drop_prob, square, generator).unsqueeze(1)
+
+
+def random_occlusion(images: Tensor, generator: torch.Generator, max_square: int) -> Tensor:
+    """`images` (batch, channels, size, size) occluded by one `random_mask`."""
+    return images * random_mask(images.shape[-1], generator, max_square).to(images.dtype)

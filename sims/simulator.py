@@ -3,10 +3,12 @@ import signal
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 import xarray as xr
 from omegaconf import DictConfig, OmegaConf
+from torch import Tensor
 from tqdm import tqdm
 
 from hippocampus import recall
@@ -19,23 +21,31 @@ from sims.device import resolve_device
 from sims.config import PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
-from sims.phases import nrem_step, rem_step, wake_step
+from sims.phases import StepResult, nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
 from sims.resume import check_compatible
-from sims.nights import PHASE_OF, NightPlanner
+from sims.nights import PHASE_OF, Night, NightPlanner, PlannedStep
 from sims.streams import Streams
 from sims.validation import check_data_fits, store_capacity, validate
-from world import World, fingerprint_json, load_arrays
+from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
 STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
+
+
+class DayPlan(NamedTuple):
+    day: int  # since the run began
+    night: Night  # the day's steps and the night's
+    row: int  # the recorder's row of the day's first step
+    batch: list[int]  # the next batch of the epoch's order a daytime Wake step takes (advanced in place)
 
 
 class Simulator:
     """One brain's life. The epoch protocol is public: `begin_epoch()`, then `live_day()` until `epoch_done`,
     then `end_epoch()` (evaluation, activity file, checkpoint); `run()` does exactly that until `epochs`."""
 
-    def __init__(self, config: DictConfig, run_dir: Path):
+    def __init__(self, config: DictConfig, run_dir: Path, world: World | None = None):
+        """world: the data already on the device (a cohort shares one); None: load it from the config."""
         self.config = config  # as composed: written into files, compared on resume
         self.cfg: PadConfig = OmegaConf.to_object(config)  # plain dataclasses: no OmegaConf lookups in the hot loop
         self.run_dir = Path(run_dir)
@@ -43,8 +53,7 @@ class Simulator:
         validate(cfg)
         self.device = resolve_device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype.value)
-        arrays = load_arrays(cfg.data)
-        self.world = World(arrays, self.device, cfg.optim.batch_size)
+        self.world = world or World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
         check_data_fits(cfg, len(self.world.train_y))
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
@@ -53,7 +62,7 @@ class Simulator:
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
-                 "data_fingerprint": fingerprint_json(arrays)}
+                 "data_fingerprint": self.world.fingerprint}
         self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
                                  scenario_label(config), cfg.seed, self.dtype)
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
@@ -83,30 +92,42 @@ class Simulator:
 
     def live_day(self) -> None:
         """Day `day_in_epoch` of the epoch and the night after it (as the protocol plans it); then the next day."""
-        cfg, brain, day_in_epoch = self.cfg, self.brain, self.day_in_epoch
-        day = (self.epoch - 1) * self.days_per_epoch + day_in_epoch
-        night = self.planner.night(day, self.streams["night"])
-        batch = day_in_epoch * cfg.schedule.day_steps
-        row = self.recorder.log_night(day, night)
-        for k, step in enumerate(night.steps):
+        plan = self.plan_day()
+        for k, step in enumerate(plan.night.steps):
             drive = step.plasticity.drive
-            generator = self.streams[STREAMS[drive]]
-            if drive == Drive.SENSORY:  # the day's own Wake steps live the epoch's order; others see random images
-                inputs = self.world.batch(self.order, batch) if step.daytime else self.world.sample(self.streams["arousal"])
-                inputs = inputs.to(self.dtype)
-                batch += step.daytime
-            else:
-                strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
-                inputs = recall(brain.hippocampus, strategy, cfg.hippocampus, day, cfg.optim.batch_size,
-                                day_in_epoch == 0, generator)
-            result = PHASES[drive](brain, inputs, step.plasticity, self._phase(drive, step.weight), generator)
-            if result.episodes is not None and step.state == BrainState.WAKE:  # not a sleep state a drug made sensory
-                brain.hippocampus.store(result.episodes, day)
-            self.recorder.log_step(row + k, result.figures)
+            inputs = self.step_inputs(plan, step)
+            result = PHASES[drive](self.brain, inputs, step.plasticity, self.phase_config(step), self.streams[STREAMS[drive]])
+            self.after_step(plan, k, step, result)
         self.day_in_epoch += 1
 
-    def _phase(self, drive: Drive, weight: float):
-        """The phase config of a drive (wake, nrem, rem) with a step's loss weight."""
+    def plan_day(self) -> "DayPlan":
+        """Today's night (drawn from the night stream, once per day) with its rows in the recorder."""
+        day = (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
+        night = self.planner.night(day, self.streams["night"])
+        return DayPlan(day, night, self.recorder.log_night(day, night), [self.day_in_epoch * self.cfg.schedule.day_steps])
+
+    def step_inputs(self, plan: "DayPlan", step: PlannedStep) -> Tensor:
+        """What drives V1 in a step, drawn from this brain's streams: the day's own Wake steps live the epoch's order,
+        other sensory steps see random images; replay and recombination recall episodes (the hippocampus's draws)."""
+        cfg, drive = self.cfg, step.plasticity.drive
+        if drive == Drive.SENSORY:
+            if not step.daytime:
+                return self.world.sample(self.streams["arousal"]).to(self.dtype)
+            plan.batch[0] += 1
+            return self.world.batch(self.order, plan.batch[0] - 1).to(self.dtype)
+        strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
+        return recall(self.brain.hippocampus, strategy, cfg.hippocampus, plan.day, cfg.optim.batch_size,
+                      self.day_in_epoch == 0, self.streams[STREAMS[drive]])
+
+    def after_step(self, plan: "DayPlan", k: int, step: PlannedStep, result: StepResult) -> None:
+        """Store the step's episodes (Wake only: not a sleep state a drug made sensory) and log its figures."""
+        if result.episodes is not None and step.state == BrainState.WAKE:
+            self.brain.hippocampus.store(result.episodes, plan.day)
+        self.recorder.log_step(plan.row + k, result.figures)
+
+    def phase_config(self, step: PlannedStep):
+        """The phase config of a step's drive (wake, nrem, rem) with the step's loss weight."""
+        drive, weight = step.plasticity.drive, step.weight
         if (drive, weight) not in self._phases:
             phase = getattr(self.cfg.phases, PHASE_OF[drive])
             self._phases[drive, weight] = phase if phase.weight == weight else replace(phase, weight=weight)

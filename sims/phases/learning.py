@@ -1,11 +1,12 @@
-"""Losses shared by the phases, the one result type every phase step returns, and the one place where gradients
-become weight changes."""
-from typing import NamedTuple
+"""Losses shared by the phases, the one result type every phase step returns, the description of a phase that a lone
+brain and a cohort share, and the one place where a lone brain's gradients become weight changes."""
+from typing import Any, Callable, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from cortex import Cortex
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import IdleParameters
@@ -14,6 +15,42 @@ from sims.config import IdleParameters
 class StepResult(NamedTuple):
     figures: dict[str, Tensor]  # name -> 0-d device tensor (declared in records.variables); only what the step made
     episodes: Tensor | None = None  # (batch, latent_dim) latent codes for the hippocampus to store (Wake), detached
+
+
+class Structure(NamedTuple):
+    """What a step's computation looks like (brains whose steps share it are computed together in a cohort)."""
+
+    update: bool  # an optimizer step happens at all (False: the authors' R = 0, nothing happens)
+    loss: bool  # a loss is back-propagated before the step (False: the authors' N = 0, a step without a loss)
+    options: tuple[tuple[str, Any], ...] = ()  # static keyword arguments of the phase's `losses`
+
+
+class Phase(NamedTuple):
+    """A phase as data, so that a lone brain and a cohort run the same science.
+
+    structure(plasticity, cfg) -> Structure; arguments(cortex, inputs, plasticity, cfg, generator) -> the positional
+    arguments of losses after the cortex: tensors (inputs and the step's own random draws, drawn from the brain's own
+    stream; the cortex only gives their shapes) and numbers (weights, targets, gains); losses(cortex, *arguments, **options) -> (loss, figures, episodes or None),
+    a pure function of the weights, which a cohort maps over its brains (torch.func)."""
+
+    structure: Callable[[Plasticity, Any], Structure]
+    arguments: Callable[[Cortex, Tensor, Plasticity, Any, torch.Generator], tuple]
+    losses: Callable[..., tuple[Tensor, dict[str, Tensor], Tensor | None]]
+
+
+def phase_step(phase: Phase, brain: Brain, inputs: Tensor, plasticity: Plasticity, cfg,
+               generator: torch.Generator) -> StepResult:
+    """One step of a lone brain: the phase's draws, its losses, one backward pass and one update."""
+    structure = phase.structure(plasticity, cfg)
+    if not structure.update:
+        return StepResult({})
+    if not structure.loss:
+        update(brain, plasticity)
+        return StepResult({})
+    arguments = phase.arguments(brain.cortex, inputs, plasticity, cfg, generator)
+    loss, figures, episodes = phase.losses(brain.cortex, *arguments, **dict(structure.options))
+    learn(brain, loss, plasticity)
+    return StepResult({k: v.detach() for k, v in figures.items()}, None if episodes is None else episodes.detach())
 
 
 def kl_divergence(z: Tensor) -> Tensor:
@@ -25,9 +62,10 @@ def kl_divergence(z: Tensor) -> Tensor:
     return ((s**2 + m**2) / 2 - torch.log(s) - 0.5).mean()
 
 
-def discriminator_loss(logit: Tensor, target: float) -> Tensor:
-    """BCE of d = sigmoid(logit) against the teaching target (computed from the logit for numerical stability)."""
-    return F.binary_cross_entropy_with_logits(logit, torch.full_like(logit, target))
+def discriminator_loss(logit: Tensor, target: float | Tensor) -> Tensor:
+    """BCE of d = sigmoid(logit) against the teaching target (computed from the logit for numerical stability).
+    target: a number, or a 0-d tensor (one brain's target inside a cohort's map over brains)."""
+    return F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit) * target)
 
 
 def learn(brain: Brain, loss: Tensor, plasticity: Plasticity) -> None:
