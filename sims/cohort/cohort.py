@@ -1,0 +1,147 @@
+"""A cohort: brains trained together in one process on one device, each exactly as it would live alone.
+
+Each brain is a Simulator with its own run directory, streams, night planner, hippocampus and recorder; only its
+weights and Adam states live in the cohort's Stack while it trains, and are written back into it (`Stack.unstack`)
+wherever a lone run would read them: evaluation, checkpoints, the divergence diagnosis. Every day, each brain plans
+its own night; at each step index the brains whose steps share a structure are computed together; a brain whose
+night has no such step is left untouched. Brains at different points of their lives (a cohort killed between two
+brains' checkpoints) are brought level first: each day is lived by the brains furthest behind.
+"""
+import signal
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from records.errors import Diverged, PadError
+from sims.cohort.stack import Stack
+from sims.cohort.steps import Pathways, group_step
+from sims.device import resolve_device
+from sims.phases import PHASE_OF_DRIVE
+from sims.resume import flat
+from sims.simulator import STREAMS, Simulator
+from world import World, load_arrays
+
+# What the brains of one cohort share: one data set on one device, one architecture, one batch shape.
+SHARED = ("data", "cortex", "optim.batch_size", "dtype", "device", "schedule.day_steps")
+
+
+def check_shared(configs: list[DictConfig]) -> None:
+    """One line naming the first key on which a brain differs from the first brain in what a cohort shares."""
+    first = flat(configs[0])
+    for k, cfg in enumerate(configs[1:], start=1):
+        for key, value in flat(cfg).items():
+            if key.split(".")[0] in SHARED or key in SHARED:
+                if first.get(key) != value:
+                    raise PadError(f"{key}={value}: brain {k} of the cohort differs from brain 0 ({key}={first.get(key)});"
+                                   " a cohort shares one data set, architecture, batch size, dtype and device")
+
+
+class Cohort:
+    def __init__(self, jobs: list[tuple[DictConfig, Path]], vectorize: str = "auto"):
+        """jobs: each brain's configuration and run directory. vectorize: vmap (one pass of grouped convolutions),
+        loop (brain by brain, one backward pass: faster on a CPU) or auto (vmap on CUDA, loop elsewhere)."""
+        if vectorize not in ("auto", "vmap", "loop"):
+            raise PadError(f"hydra.launcher.vectorize={vectorize}: not one of auto, vmap, loop")
+        configs = [cfg for cfg, _ in jobs]
+        check_shared(configs)
+        first = OmegaConf.to_object(configs[0])
+        device = resolve_device(first.device)
+        world = World(load_arrays(first.data), device, first.optim.batch_size)
+        self.members = [Simulator(cfg, run_dir, world) for cfg, run_dir in jobs]
+        self.stack = Stack([m.brain for m in self.members])
+        self.pathways = Pathways(self.stack.template)
+        self.vectorized = vectorize == "vmap" or (vectorize == "auto" and device.type == "cuda")
+        self.outcomes: list[str | None] = [None] * len(jobs)  # None: lived (or is living) to its end; else why not
+        self._interrupted = False
+
+    # --- one day of the brains furthest behind --------------------------------------------------------------------
+    def live_day(self, front: list[int]) -> None:
+        members = self.members
+        plans = {i: members[i].plan_day() for i in front}
+        for k in range(max(len(plans[i].night.steps) for i in front)):
+            groups: dict[tuple, list] = {}
+            for i in front:
+                if k < len(plans[i].night.steps):
+                    step = plans[i].night.steps[k]
+                    phase, cfg = PHASE_OF_DRIVE[step.plasticity.drive], members[i].phase_config(step)
+                    inputs = members[i].step_inputs(plans[i], step)
+                    key = (phase, phase.structure(step.plasticity, cfg), step.plasticity.generator_plastic)
+                    groups.setdefault(key, []).append((i, step, inputs, cfg))
+            for (phase, structure, _), group in groups.items():
+                draws = [phase.arguments(members[i].brain.cortex, inputs, step.plasticity, cfg,
+                                         members[i].streams[STREAMS[step.plasticity.drive]])
+                         for i, step, inputs, cfg in group] if structure.loss else []
+                results = group_step(self.stack, self.pathways, [i for i, *_ in group], phase, structure,
+                                     [step.plasticity for _, step, _, _ in group], draws, self.vectorized)
+                for (i, step, _, _), result in zip(group, results):
+                    members[i].after_step(plans[i], k, step, result)
+        for i in front:
+            members[i].day_in_epoch += 1
+
+    # --- the run --------------------------------------------------------------------------------------------------
+    def active(self) -> list[int]:
+        return [i for i, m in enumerate(self.members) if self.outcomes[i] is None and m.epoch <= m.cfg.epochs]
+
+    def run(self) -> list[str | None]:
+        """Live every brain to its `epochs`; returns per brain None, or its one-line divergence diagnosis."""
+        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
+        position = lambda i: (self.members[i].epoch, self.members[i].day_in_epoch)
+        started, checked = {}, {}
+        days = self.members[0].days_per_epoch
+        every = max(1, days // 20)
+        total = sum(max(0, (m.cfg.epochs - m.epoch + 1) * days - m.day_in_epoch) for m in self.members)
+        try:
+            with tqdm(total=total, unit="brain-day", disable=not self.members[0].cfg.progress, dynamic_ncols=True) as bar:
+                while active := self.active():
+                    front = [i for i in active if position(i) == min(map(position, active))]
+                    for i in front:
+                        if self.members[i].day_in_epoch == 0:
+                            self.members[i].begin_epoch()
+                        if i not in started:
+                            started[i], checked[i] = time.perf_counter(), self.members[i].recorder.rows
+                    self.live_day(front)
+                    bar.update(len(front))
+                    day = self.members[front[0]].day_in_epoch
+                    if day % every == 0 or day == days:  # one host synchronisation every `every` days
+                        self._check_health(front, checked)
+                    if self._interrupted:
+                        self._save(self.active())
+                        raise KeyboardInterrupt("interrupted; every brain's checkpoint saved")
+                    for i in front:
+                        if self.outcomes[i] is None and self.members[i].epoch_done:
+                            self.stack.unstack(i, self.members[i].brain)
+                            self.members[i].end_epoch(time.perf_counter() - started.pop(i))
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
+        return self.outcomes
+
+    def _check_health(self, front: list[int], checked: dict[int, int]) -> None:
+        """A brain whose figures, weights or Adam states turned non-finite stops alone, with a lone run's diagnosis."""
+        finite = self.stack.finite()
+        for i in front:
+            member = self.members[i]
+            if not finite[i]:
+                self.stack.unstack(i, member.brain)  # so that the diagnosis names the tensor
+            try:
+                member.check_health(checked[i], member.recorder.rows)
+            except Diverged as e:
+                self.outcomes[i] = str(e)
+            checked[i] = member.recorder.rows
+
+    def _save(self, brains: list[int]) -> None:
+        for i in brains:
+            self.stack.unstack(i, self.members[i].brain)
+            self.members[i]._save()
+
+    def _on_interrupt(self, signum, frame) -> None:
+        if self._interrupted:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        self._interrupted = True
+
+
+def run_cohort(jobs: list[tuple[DictConfig, Path]], vectorize: str = "auto") -> list[str | None]:
+    """Train the brains of `jobs` (configuration, run directory) as one cohort, resuming each from its checkpoint;
+    returns per brain None (it lived to its end) or the one-line diagnosis of its divergence."""
+    return Cohort(jobs, vectorize).run()
