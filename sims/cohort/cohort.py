@@ -23,19 +23,22 @@ from sims.resume import flat
 from sims.simulator import STREAMS, Simulator
 from world import World, load_arrays
 
-# What the brains of one cohort share: one data set on one device, one architecture, one batch shape.
-SHARED = ("data", "cortex", "optim.batch_size", "dtype", "device", "schedule.day_steps")
+# What the brains of one cohort share: one data set on one device, one architecture, one batch shape (and so one
+# number of days per epoch). Everything else may differ: seeds, scenarios, protocols, drugs, levels, weights, lr, ...
+SHARED = ("data", "cortex.areas", "cortex.channels", "cortex.latent_dim", "cortex.leak", "optim.batch_size", "dtype",
+          "device", "schedule.day_steps")
 
 
 def check_shared(configs: list[DictConfig]) -> None:
     """One line naming the first key on which a brain differs from the first brain in what a cohort shares."""
     first = flat(configs[0])
     for k, cfg in enumerate(configs[1:], start=1):
-        for key, value in flat(cfg).items():
-            if key.split(".")[0] in SHARED or key in SHARED:
-                if first.get(key) != value:
-                    raise PadError(f"{key}={value}: brain {k} of the cohort differs from brain 0 ({key}={first.get(key)});"
-                                   " a cohort shares one data set, architecture, batch size, dtype and device")
+        other = flat(cfg)
+        for key in sorted(set(first) | set(other)):  # a list may be longer in one brain than in the other
+            if any(key == shared or key.startswith(shared + ".") for shared in SHARED) and first.get(key) != other.get(key):
+                raise PadError(f"{key}={other.get(key)}: brain {k} of the cohort differs from brain 0 "
+                               f"({key}={first.get(key)}); a cohort shares one data set, architecture, batch size, "
+                               "dtype and device")
 
 
 class Cohort:

@@ -1,0 +1,134 @@
+"""Benchmark: brain-days per second of a cohort of N brains against the same N brains living alone, one after another.
+
+Both sides hold the same N brains (scenario pad, seeds 0..N-1, the published cortex and batch of 64 unless told
+otherwise, `shapes` images on the device so data loading is not measured): the lone side lives `--days` days of each
+brain in turn through `Simulator.live_day()`; the cohort side lives `--days` days of all N at once through
+`Cohort.live_day()` (its computation: `loop`, brain by brain with one backward pass, or `vmap`, one pass of grouped
+convolutions over the stacked weights; `auto` picks vmap on CUDA, loop elsewhere). Each side is warmed up first;
+the device is synchronised only at the end of a timed block. Printed per N: seconds per brain-day of each side,
+brain-days per second, and the ratio cohort / lone of brain-days per second (above 1: the cohort is faster).
+
+Run (from the repository root):
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cohort.py                       # CPU: N = 1, 4 (2 days each)
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cohort.py --device cuda --sizes 1,4,16,64 --days 50
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cohort.py --vectorize loop,vmap --threads 2
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from sims.cohort import Cohort
+from sims.registry import compose_config
+from sims.simulator import Simulator
+
+
+def next_day(sim: Simulator) -> None:
+    """Ready `sim` for its next day: a new epoch (fresh order) where the last one ended."""
+    if sim.epoch_done:
+        sim.epoch, sim.day_in_epoch = sim.epoch + 1, 0
+    if sim.day_in_epoch == 0:
+        sim.begin_epoch()
+
+
+def timed(live, days: int, device: torch.device) -> float:
+    """Seconds of `days` calls of `live`, the device synchronised only at the end."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    for _ in range(days):
+        live()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
+def lone_seconds(configs, root: Path, days: int, warmup: int) -> float:
+    """Seconds per brain-day of the brains living alone, one after another."""
+    total = 0.0
+    for k, cfg in enumerate(configs):
+        sim = Simulator(cfg, root / f"lone{k}")
+
+        def live() -> None:
+            next_day(sim)
+            sim.live_day()
+
+        timed(live, warmup, sim.device)
+        total += timed(live, days, sim.device)
+        del sim
+    return total / (days * len(configs))
+
+
+def cohort_seconds(configs, root: Path, days: int, warmup: int, vectorize: str) -> float:
+    """Seconds per brain-day of the brains living as one cohort."""
+    cohort = Cohort([(cfg, root / f"cohort{k}") for k, cfg in enumerate(configs)], vectorize)
+    everyone = list(range(len(configs)))
+
+    def live() -> None:
+        for member in cohort.members:
+            next_day(member)
+        cohort.live_day(everyone)
+
+    timed(live, warmup, cohort.members[0].device)
+    return timed(live, days, cohort.members[0].device) / (days * len(configs))
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    parser.add_argument("--sizes", default="1,4", help="cohort sizes N, comma-separated (default: 1,4)")
+    parser.add_argument("--days", type=int, default=2, help="timed days per brain on each side (default: 2)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed days first, on each side (default: 1)")
+    parser.add_argument("--vectorize", default="auto", help="the cohort's computation(s): auto, loop, vmap, "
+                                                            "comma-separated to compare (default: auto)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    parser.add_argument("overrides", nargs="*", help="run_night.py overrides for every brain (e.g. cortex.latent_dim=32)")
+    args = parser.parse_args(argv)
+    if args.days < 1 or args.warmup < 0:
+        parser.error("--days must be at least 1 and --warmup at least 0")
+    try:
+        args.sizes = [int(n) for n in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes {args.sizes}: not a comma-separated list of whole numbers")
+    if min(args.sizes) < 1:
+        parser.error("--sizes: every N must be at least 1")
+    args.vectorize = args.vectorize.split(",")
+    if not set(args.vectorize) <= {"auto", "loop", "vmap"}:
+        parser.error(f"--vectorize {','.join(args.vectorize)}: each must be one of auto, loop, vmap")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    base = ["data=shapes", "progress=false", "eval.every=0", "keep_epoch_cortex=false", f"device={args.device}",
+            *args.overrides]
+    device = torch.device(args.device)
+    where = (f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda"
+             else f"cpu ({torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.2f})")
+    print(f"cohort vs lone brains, scenario pad; torch {torch.__version__}; {where}; {args.days} timed days per brain"
+          f" per side after {args.warmup} of warm-up; overrides: {' '.join(args.overrides) or 'none'}")
+    print(f"{'N':>4} {'computation':>11} {'lone s/brain-day':>17} {'cohort s/brain-day':>19} "
+          f"{'lone brain-days/s':>18} {'cohort brain-days/s':>20} {'ratio':>6}")
+    for n in args.sizes:
+        configs = [compose_config(base + [f"seed={seed}"]) for seed in range(n)]
+        with tempfile.TemporaryDirectory(prefix="bench_cohort_") as root:
+            lone = lone_seconds(configs, Path(root), args.days, args.warmup)
+            for vectorize in args.vectorize:
+                try:
+                    cohort = cohort_seconds(configs, Path(root), args.days, args.warmup, vectorize)
+                except torch.OutOfMemoryError:
+                    print(f"{n:>4} {vectorize:>11}  out of device memory")
+                    continue
+                print(f"{n:>4} {vectorize:>11} {lone:17.4f} {cohort:19.4f} {1 / lone:18.2f} {1 / cohort:20.2f} "
+                      f"{lone / cohort:5.2f}x", flush=True)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

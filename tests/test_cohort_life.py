@@ -1,0 +1,82 @@
+"""A cohort's life beyond its steps: interrupted and resumed, brought level after a kill between two brains'
+checkpoints, a brain that diverges stopping alone, and brains that cannot share a cohort refused in one line.
+Each ends with every brain exactly where it would be alone (float64, the comparison of tests/test_cohort.py)."""
+import pytest
+
+from records.checkpoints import load_checkpoint
+from records.errors import PadError
+from sims.cohort import Cohort, run_cohort
+from sims.simulator import run
+from tests.helpers import tiny_config
+from tests.test_cohort import RTOL, assert_same_brains
+
+SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "dtype=float64"]
+
+
+def brains(epochs: int, *extra: str) -> list:
+    return [tiny_config(*SMALL, f"epochs={epochs}", *overrides, *extra)
+            for overrides in (["seed=0"], ["seed=1", "scenario=no_rem"], ["seed=2", "scenario=no_nrem"])]
+
+
+def lone(tmp_path, cfgs) -> list:
+    dirs = [tmp_path / "lone" / str(k) for k in range(len(cfgs))]
+    for cfg, run_dir in zip(cfgs, dirs):
+        run(cfg, run_dir)
+    return dirs
+
+
+def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_path, monkeypatch):
+    cfgs = brains(2)
+    jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
+    cohort = Cohort(jobs, "loop")
+    live_day = cohort.live_day
+
+    def interrupted_on_epoch_2_day_1(front):
+        live_day(front)
+        if cohort.members[0].epoch == 2 and cohort.members[0].day_in_epoch == 1:
+            cohort._interrupted = True  # what the SIGINT handler sets
+
+    monkeypatch.setattr(cohort, "live_day", interrupted_on_epoch_2_day_1)
+    with pytest.raises(KeyboardInterrupt):
+        cohort.run()
+    for _, run_dir in jobs:  # every brain saved at the day it reached
+        state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
+        assert (state["epoch"], state["day_in_epoch"]) == (2, 1)
+    assert run_cohort(jobs, "loop") == [None] * 3
+    assert_same_brains(list(zip([d for _, d in jobs], lone(tmp_path, cfgs))), RTOL["float64"])
+
+
+def test_brains_killed_at_different_points_are_brought_level(tmp_path):
+    """A kill between two brains' checkpoints leaves them an epoch apart; the relaunch lives the laggards first."""
+    cfgs = brains(3)
+    jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
+    assert run_cohort([(tiny_config(*SMALL, "epochs=1", "seed=0"), jobs[0][1])]) == [None]
+    assert run_cohort([(brains(2)[1], jobs[1][1])]) == [None]  # brain 1 two epochs on, brain 2 not begun
+    assert run_cohort(jobs, "vmap") == [None] * 3
+    assert_same_brains(list(zip([d for _, d in jobs], lone(tmp_path, cfgs))), RTOL["float64"])
+
+
+def test_a_diverging_brain_stops_alone_with_its_diagnosis(tmp_path):
+    cfgs = brains(2)
+    cfgs[1] = tiny_config(*SMALL, "epochs=2", "seed=1", "cortex.init_std=1e80")  # overflows float64 at once
+    jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
+    outcomes = run_cohort(jobs, "vmap")
+    dirs = [tmp_path / "lone" / str(k) for k in range(3)]
+    for k in (0, 2):
+        run(cfgs[k], dirs[k])
+    with pytest.raises(Exception) as alone:
+        run(cfgs[1], dirs[1])
+    assert outcomes[0] is None and outcomes[2] is None
+    assert outcomes[1] == str(alone.value) and "diverged on day" in outcomes[1]  # the lone run's own diagnosis
+    assert not (jobs[1][1] / "checkpoints" / "last.pt").exists()  # nothing good to keep, as alone
+    assert_same_brains([(jobs[k][1], dirs[k]) for k in (0, 2)], RTOL["float64"])
+
+
+@pytest.mark.parametrize("override, key", [("data.train_size=48", "data.train_size"), ("cortex.latent_dim=16", "cortex.latent_dim"),
+                                           ("dtype=float32", "dtype"),
+                                           ("cortex.channels=[3,8,16]", "cortex.channels.3"), ("optim.batch_size=8", "optim.batch_size")])
+def test_brains_that_cannot_share_a_cohort_are_refused_in_one_line(tmp_path, override, key):
+    jobs = [(tiny_config(*SMALL, "epochs=1"), tmp_path / "a"), (tiny_config(*SMALL, "epochs=1", override), tmp_path / "b")]
+    with pytest.raises(PadError, match=rf"^{key}[.\w]*=.*brain 1 of the cohort differs from brain 0") as e:
+        Cohort(jobs)
+    assert "\n" not in str(e.value) and not (tmp_path / "a").exists()
