@@ -15,10 +15,11 @@ class Brain:
     encoder_optimizer: torch.optim.Adam  # E: feedforward weights and discriminator head
     generator_optimizer: torch.optim.Adam  # G: feedback weights
     idle_parameters: IdleParameters  # what an update does to a parameter without a gradient (sims.config)
+    autocast: torch.dtype | None = None  # the phases' passes under torch.autocast to this dtype (None: off)
 
     @classmethod
     def build(cls, cortex_cfg: CortexConfig, optim: OptimConfig, capacity: int, seed: int, device: torch.device,
-              dtype: torch.dtype = torch.float32) -> "Brain":
+              dtype: torch.dtype = torch.float32, autocast: torch.dtype | None = None) -> "Brain":
         """Weights are drawn in float32 on the CPU from `seed`, so a brain starts the same on every device and dtype."""
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -32,6 +33,7 @@ class Brain:
             encoder_optimizer=adam(cortex.encoder_parameters()),
             generator_optimizer=adam(cortex.generator_parameters()),
             idle_parameters=IdleParameters(optim.idle_parameters),
+            autocast=autocast,
         )
 
     def first_nonfinite(self) -> str | None:

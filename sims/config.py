@@ -15,6 +15,15 @@ class DType(str, Enum):
     float64 = "float64"
 
 
+class Autocast(str, Enum):
+    """The phases' forward and backward passes under torch.autocast: `none` (the brain's dtype throughout, the
+    published arithmetic), or `bfloat16` (convolutions in bfloat16; weights, Adam states, losses and episodes stay
+    float32; needs dtype=float32)."""
+
+    none = "none"
+    bfloat16 = "bfloat16"
+
+
 @dataclass
 class Period:
     state: BrainState
@@ -136,6 +145,7 @@ class PadConfig:
     scenario_name: str = "pad"
     seed: int = 0
     dtype: DType = DType.float32  # of weights, optimizer state, episodes and logged figures (float64 for verification)
+    autocast: Autocast = Autocast.none  # bfloat16: the phases' passes under torch.autocast (faster on tensor cores)
     epochs: int = 50
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     progress: bool = True

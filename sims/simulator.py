@@ -18,7 +18,7 @@ from sims.brain import Brain
 from sims.labels import scenario_label
 from records.checkpoints import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
-from sims.config import PadConfig
+from sims.config import Autocast, PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
 from sims.phases import StepResult, nrem_step, rem_step, wake_step
@@ -57,7 +57,8 @@ class Simulator:
         check_data_fits(cfg, len(self.world.train_y))
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
-        self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype)
+        autocast = None if cfg.autocast == Autocast.none else getattr(torch, cfg.autocast.value)
+        self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype, autocast)
         self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),

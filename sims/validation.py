@@ -8,7 +8,7 @@ from hippocampus import STRATEGIES
 from neuromod import BrainState, Drive, NeuromodController
 from neuromod.drugs import DRUGS
 from records.errors import PadError
-from sims.config import PadConfig
+from sims.config import Autocast, DType, PadConfig
 from sims.homeostat import Homeostat
 
 
@@ -27,6 +27,8 @@ def _finite(key: str, value: float, low: float | None = None, high: float | None
 
 def validate(cfg: PadConfig) -> None:
     _check(cfg.epochs >= 1, "epochs", cfg.epochs, "must be >= 1")
+    _check(cfg.autocast == Autocast.none or cfg.dtype == DType.float32, "autocast", cfg.autocast.value,
+           f"needs dtype=float32 (the weights autocast computes from), not dtype={cfg.dtype.value}")
     _check(cfg.optim.batch_size >= 1, "optim.batch_size", cfg.optim.batch_size, "must be >= 1")
     _finite("optim.lr", cfg.optim.lr, 0)
     _check(cfg.optim.lr > 0, "optim.lr", cfg.optim.lr, "must be > 0")

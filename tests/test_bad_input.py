@@ -36,6 +36,8 @@ CASES = {  # id: (overrides, what the error line must name)
     "bool not a bool": (["progress=maybe"], ["progress=maybe"]),
     "unknown semantics": (["optim.idle_parameters=sometimes"], ["optim.idle_parameters"]),
     "unknown dtype": (["dtype=float16"], ["dtype"]),
+    "unknown autocast": (["autocast=float16"], ["autocast"]),
+    "autocast of float64 weights": (["autocast=bfloat16", "dtype=float64"], ["autocast=bfloat16", "dtype=float32"]),
     "unknown data set": (["data.name=mnist"], ["data.name"]),
     "unknown data group": (["data=nope"], ["data=nope"]),
     "unknown state": (["schedule.cycle=[{state:DREAM,steps:1}]"], ["DREAM"]),

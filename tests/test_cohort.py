@@ -109,6 +109,12 @@ def test_a_float32_cohort_brain_by_brain_is_close_to_its_brains_alone(tmp_path):
     assert_same_brains(lone_and_cohort(tmp_path, configs("float32", "momentum"), "loop"), RTOL["float32"])
 
 
+def test_a_bfloat16_autocast_cohort_brain_by_brain_is_close_to_its_brains_alone(tmp_path):
+    """Under autocast=bfloat16 the cohort runs each brain's passes as the lone brain does (weights float32)."""
+    cfgs = {key: cfg for key, cfg in configs("float32", "momentum", ["autocast=bfloat16"]).items() if key[1] == 0}
+    assert_same_brains(lone_and_cohort(tmp_path, cfgs, "loop"), RTOL["float32"])
+
+
 def test_a_float32_vmapped_cohort_is_close_to_its_brains_alone(tmp_path):
     """Grouped convolutions round differently in float32, and Adam turns rounding in near-zero gradients into steps of
     up to lr (its first steps are about lr * sign(gradient)): measured after 2 epochs, weights differ by at most 3.8

@@ -26,7 +26,7 @@ from world import World, load_arrays
 # What the brains of one cohort share: one data set on one device, one architecture, one batch shape (and so one
 # number of days per epoch). Everything else may differ: seeds, scenarios, protocols, drugs, levels, weights, lr, ...
 SHARED = ("data", "cortex.areas", "cortex.channels", "cortex.latent_dim", "cortex.leak", "optim.batch_size", "dtype",
-          "device", "schedule.day_steps")
+          "autocast", "device", "schedule.day_steps")
 
 
 def check_shared(configs: list[DictConfig]) -> None:
@@ -38,7 +38,7 @@ def check_shared(configs: list[DictConfig]) -> None:
             if any(key == shared or key.startswith(shared + ".") for shared in SHARED) and first.get(key) != other.get(key):
                 raise PadError(f"{key}={other.get(key)}: brain {k} of the cohort differs from brain 0 "
                                f"({key}={first.get(key)}); a cohort shares one data set, architecture, batch size, "
-                               "dtype and device")
+                               "dtype, autocast and device")
 
 
 class Cohort:

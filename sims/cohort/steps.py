@@ -10,6 +10,7 @@ from torch.func import functional_call, vmap
 from neuromod import Plasticity
 from sims.cohort.stack import PATHWAYS, Stack
 from sims.phases import Phase, StepResult, Structure
+from sims.phases.learning import autocast
 
 
 class Pathways(nn.Module):
@@ -66,7 +67,8 @@ def _brain_by_brain(stack, pathways, members, losses, arguments):
     leaves, total, figures, episodes = [], 0, [], []
     for i, args in zip(members, arguments):
         params = {n: stack.params[n][i].detach().requires_grad_() for n in stack.names}
-        loss, f, e = functional_call(pathways, {f"cortex.{n}": p for n, p in params.items()}, (losses, *args))
+        with autocast(stack.device, stack.autocast):
+            loss, f, e = functional_call(pathways, {f"cortex.{n}": p for n, p in params.items()}, (losses, *args))
         leaves.append(params)
         total, figures, episodes = total + loss, figures + [f], episodes + [e]
     flat = [p for params in leaves for p in params.values()]
@@ -79,11 +81,12 @@ def _brain_by_brain(stack, pathways, members, losses, arguments):
 def _vectorized(stack, pathways, members, losses, arguments):
     """All the brains' losses in one vmapped pass over the stacked weights (grouped convolutions), one backward."""
     everyone = members == list(range(stack.size))
-    index = None if everyone else torch.tensor(members, device=stack.params[stack.names[0]].device)
+    index = None if everyone else torch.tensor(members, device=stack.device)
     params = {n: (p.detach() if everyone else p[index]).requires_grad_() for n, p in stack.params.items()}
     batched, in_dims = _batched(arguments, stack.params[stack.names[0]])
     call = lambda p, *a: functional_call(pathways, {f"cortex.{n}": t for n, t in p.items()}, (losses, *a))
-    loss, figures, episodes = vmap(call, in_dims=(0, *in_dims))(params, *batched)
+    with autocast(stack.device, stack.autocast):
+        loss, figures, episodes = vmap(call, in_dims=(0, *in_dims))(params, *batched)
     found = torch.autograd.grad(loss.sum(), list(params.values()), allow_unused=True)
     grads = {n: None if g is None else list(g.unbind(0)) for n, g in zip(params, found)}
     per_brain = [{k: v[j] for k, v in figures.items()} for j in range(len(members))]

@@ -48,16 +48,24 @@ def phase_step(phase: Phase, brain: Brain, inputs: Tensor, plasticity: Plasticit
         update(brain, plasticity)
         return StepResult({})
     arguments = phase.arguments(brain.cortex, inputs, plasticity, cfg, generator)
-    loss, figures, episodes = phase.losses(brain.cortex, *arguments, **dict(structure.options))
+    with autocast(inputs.device, brain.autocast):
+        loss, figures, episodes = phase.losses(brain.cortex, *arguments, **dict(structure.options))
     learn(brain, loss, plasticity)
     return StepResult({k: v.detach() for k, v in figures.items()}, None if episodes is None else episodes.detach())
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """The context a phase's passes run in: torch.autocast to `dtype`, or nothing where dtype is None."""
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)
 
 
 def kl_divergence(z: Tensor) -> Tensor:
     """KL of the batch statistics of z (batch, dim) from N(0, 1), averaged over dimensions.
 
     Per dimension j, with batch mean m_j and unbiased batch std s_j: (s_j^2 + m_j^2) / 2 - log s_j - 1/2.
+    At least in float32 (z from bfloat16 convolutions under autocast: the batch statistics need the precision).
     """
+    z = z.to(torch.promote_types(z.dtype, torch.float32))
     m, s = z.mean(0), z.std(0)
     return ((s**2 + m**2) / 2 - torch.log(s) - 0.5).mean()
 
