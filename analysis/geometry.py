@@ -16,13 +16,13 @@ clean-occluded: the same 500 images) instead of 1000 / 10000 / 10000; images fro
 mask shared by each class's batch of 500 (their `Occlude(...)(x, d=1)`), rather than one per image.
 """
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 import torch
 from torch import Tensor
 
-from analysis.readout import encode_dataset
-from analysis.robustness import default_generator, occluded_latents
+from analysis.readout import encode_dataset, one_brain
+from analysis.robustness import cohort_occluded_latents, default_generator
 
 
 class Pairs(NamedTuple):
@@ -99,16 +99,28 @@ def clean_occluded_distance(encode: Callable[[Tensor], Tensor], images: Tensor, 
     """Mean distance between the clean latents z of `pairs` random images (with replacement) and the latents of their
     occluded copies, one mask per image (0-d tensor). z: clean latents of all `images` (uint8) under `encode`."""
     generator = generator or default_generator(images.device)
-    rows = torch.randint(images.shape[0], (pairs,), generator=generator, device=images.device)
-    occluded = occluded_latents(encode, images[rows], drop_prob, square=square, generator=generator, batch=batch)
-    return (z[rows] - occluded).norm(dim=1).mean()
+    return cohort_clean_occluded_distance(one_brain(encode), images, z.unsqueeze(0), pairs, drop_prob=drop_prob,
+                                          square=square, generators=[generator], batch=batch)[0]
+
+
+def cohort_clean_occluded_distance(encode: Callable[[Tensor], Tensor], images: Tensor, z: Tensor, pairs: int = 10000, *,
+                                   drop_prob: float = 0.3, square: int = 4, generators: Sequence[torch.Generator],
+                                   batch: int = 1000) -> Tensor:
+    """`clean_occluded_distance` of a cohort, (N,): brain i draws its images, then their masks, from generators[i]; its
+    clean latents z[i] (z: (N, n, dim)); encode (N, b, 3, 32, 32) -> (N, b, dim) takes each brain's own images."""
+    device = images.device
+    rows = torch.stack([torch.randint(images.shape[0], (pairs,), generator=g, device=device) for g in generators])
+    occluded = cohort_occluded_latents(encode, images, drop_prob, generators=generators, square=square, batch=batch,
+                                       index=rows)  # (N, pairs, dim)
+    clean = z[torch.arange(z.shape[0], device=device)[:, None], rows]  # (N, pairs, dim)
+    return (clean - occluded).norm(dim=-1).mean(-1)
 
 
 @dataclass(frozen=True)
 class LatentGeometry:
-    intra: Tensor  # 0-d mean intra-class distance
-    inter: Tensor  # 0-d mean inter-class distance
-    clean_occluded: Tensor  # 0-d mean clean-vs-occluded distance
+    intra: Tensor  # 0-d mean intra-class distance; (N,) for a cohort
+    inter: Tensor  # 0-d mean inter-class distance; (N,) for a cohort
+    clean_occluded: Tensor  # 0-d mean clean-vs-occluded distance; (N,) for a cohort
 
     @property
     def intra_inter(self) -> Tensor:
@@ -127,10 +139,25 @@ def latent_geometry(encode: Callable[[Tensor], Tensor], images: Tensor, labels: 
     device; `encode` maps [-1, 1] activity to z. Ratios: `.intra_inter`, `.occluded_inter`."""
     generator = generator or default_generator(images.device)
     z = encode_dataset(encode, images, batch)
-    return LatentGeometry(intra_class_distance(z, labels, pairs_per_class, generator),
-                          inter_class_distance(z, labels, inter_pairs, generator),
-                          clean_occluded_distance(encode, images, z, occluded_pairs, drop_prob=drop_prob, square=square,
-                                                  generator=generator, batch=batch))
+    cohort = cohort_geometry(one_brain(encode), images, labels, z.unsqueeze(0), generators=[generator],
+                             pairs_per_class=pairs_per_class, inter_pairs=inter_pairs, occluded_pairs=occluded_pairs,
+                             drop_prob=drop_prob, square=square, batch=batch)
+    return LatentGeometry(cohort.intra[0], cohort.inter[0], cohort.clean_occluded[0])
+
+
+@torch.no_grad()
+def cohort_geometry(encode: Callable[[Tensor], Tensor], images: Tensor, labels: Tensor, z: Tensor, *,
+                    generators: Sequence[torch.Generator], pairs_per_class: int = 1000, inter_pairs: int = 10000,
+                    occluded_pairs: int = 10000, drop_prob: float = 0.3, square: int = 4,
+                    batch: int = 1000) -> LatentGeometry:
+    """`latent_geometry` of a cohort, each distance (N,): brain i's clean latents z[i] of `images` (z: (N, n, dim)),
+    its pairs and masks from generators[i] in the lone order (intra pairs, inter pairs, occluded images, masks).
+    The pair distances are cheap and go brain by brain; the occluded images of all brains are encoded together."""
+    intra = torch.stack([intra_class_distance(zi, labels, pairs_per_class, g) for zi, g in zip(z, generators)])
+    inter = torch.stack([inter_class_distance(zi, labels, inter_pairs, g) for zi, g in zip(z, generators)])
+    clean_occluded = cohort_clean_occluded_distance(encode, images, z, occluded_pairs, drop_prob=drop_prob,
+                                                    square=square, generators=generators, batch=batch)
+    return LatentGeometry(intra, inter, clean_occluded)
 
 
 class PCA(NamedTuple):

@@ -3,16 +3,19 @@
 `measure` is what the simulator's epoch-end hook calls, and what `python -m analysis.evaluate RUN_DIR` calls on the
 weights a run saved. Each metric draws from its own random stream (`metric_generator`), a function of the brain's seed,
 the epoch and the metric's name only: switching one metric on or off, or measuring later, never changes another's figures.
+`measure_cohort` measures N brains of one architecture at once (a cohort trained in one process), each brain with its
+own streams, so that its figures are the ones `measure` gives it alone; `measure` is the cohort of one.
 """
-from typing import Callable, Protocol
+import copy
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from analysis.geometry import latent_geometry, pca, project
-from analysis.readout import encode_dataset, linear_readout
-from analysis.robustness import occluded_latents, occlusion_robustness
+from analysis.geometry import cohort_geometry, pca, project
+from analysis.readout import encode_cohort, encode_dataset, linear_readouts, one_brain
+from analysis.robustness import cohort_occlusion_robustness, occluded_latents
 from cortex import Cortex
 from hippocampus import STRATEGIES, HippocampusConfig
 
@@ -55,27 +58,70 @@ def measure(encode: Callable[[Tensor], Tensor], data: Data, seed: int, epoch: in
             readout_lr: float = 0.2, readout_batch: int = 64, occlusion: bool = True,
             geometry: bool = False) -> dict[str, float | np.ndarray]:
     """Linear separability (all and exact test images), and optionally the occlusion curve and the distance ratios,
-    each metric with its own stream of (seed, epoch) on the data's device."""
-    stream = lambda metric: metric_generator(data.train_x.device, seed, epoch, metric)
-    with torch.no_grad():
-        train_z, test_z = encode_dataset(encode, data.train_x), encode_dataset(encode, data.test_x)
+    each metric with its own stream of (seed, epoch) on the data's device. The cohort of one of `measure_cohort`."""
+    return measure_cohort(one_brain(encode), data, [seed], [epoch], readout_epochs=readout_epochs,
+                          readout_lr=readout_lr, readout_batch=readout_batch, occlusion=occlusion, geometry=geometry)[0]
+
+
+def measure_cohort(encode: Callable[[Tensor], Tensor], data: Data, seeds: Sequence[int], epochs: Sequence[int], *,
+                   readout_epochs: int = 20, readout_lr: float = 0.2, readout_batch: int = 64, occlusion: bool = True,
+                   geometry: bool = False) -> list[dict[str, float | np.ndarray]]:
+    """`measure` of N brains of one architecture at once: encode maps activity (N, b, 3, 32, 32), brain i's images in
+    row i, to z (N, b, latent_dim) (e.g. torch.func.vmap over stacked weights; see `cohort_latent_code`). Brain i draws
+    from its own streams of (seeds[i], epochs[i]) in the lone order, so figure i is `measure` of brain i alone; the
+    read-outs train together (one bmm per SGD step) and the occluded images are encoded together. Memory: the lone
+    chunks of 1000 images go to all N brains at once, so N times a lone measurement's (CIFAR-10, 20 brains of 256-d
+    latents: 2 GB of latents and read-out inputs, plus the encoder's activity for 20 x 1000 images)."""
+    if len(seeds) != len(epochs):
+        raise ValueError(f"{len(seeds)} seeds but {len(epochs)} epochs: one of each per brain")
+    device, brains = data.train_x.device, len(seeds)
+    streams = lambda metric: [metric_generator(device, s, e, metric) for s, e in zip(seeds, epochs)]
+    train_z = encode_cohort(encode, data.train_x, brains)  # (N, n_train, dim)
+    test_z = encode_cohort(encode, data.test_x, brains)  # (N, n_test, dim)
     classes = int(max(data.train_y.max(), data.test_y.max())) + 1
-    readout = linear_readout(train_z, data.train_y, classes=classes, epochs=readout_epochs, lr=readout_lr,
-                             batch=readout_batch, generator=stream("readout"))
+    readout = linear_readouts(train_z, data.train_y, classes=classes, epochs=readout_epochs, lr=readout_lr,
+                              batch=readout_batch, generators=streams("readout"))
+    del train_z  # N training sets of latents: let them go before the occluded images come
     exact = data.test_exact
-    figures = {
-        "readout_accuracy": readout.accuracy(test_z, data.test_y).item(),
-        "readout_accuracy_exact": readout.accuracy(test_z[exact], data.test_y[exact]).item() if exact.any() else np.nan,
-    }
-    with torch.no_grad():
-        if occlusion:
-            curve = occlusion_robustness(encode, readout, data.test_x, data.test_y, generator=stream("occlusion"))
-            figures["occlusion_accuracy"] = curve.accuracy.cpu().numpy()
-        if geometry:
-            ratios = latent_geometry(encode, data.test_x, data.test_y, generator=stream("geometry"))
-            figures["intra_inter_ratio"] = float(ratios.intra_inter)
-            figures["occluded_inter_ratio"] = float(ratios.occluded_inter)
-    return figures
+    columns = {"readout_accuracy": readout.accuracy(test_z, data.test_y),  # each (N, ...) on the device until the end
+               "readout_accuracy_exact": readout.accuracy(test_z[:, exact], data.test_y[exact]) if exact.any()
+               else torch.full((brains,), np.nan)}
+    if occlusion:
+        columns["occlusion_accuracy"] = cohort_occlusion_robustness(encode, readout, data.test_x, data.test_y,
+                                                                    generators=streams("occlusion")).accuracy
+    if geometry:
+        ratios = cohort_geometry(encode, data.test_x, data.test_y, test_z, generators=streams("geometry"))
+        columns |= {"intra_inter_ratio": ratios.intra_inter, "occluded_inter_ratio": ratios.occluded_inter}
+    return _per_brain({name: column.cpu().numpy() for name, column in columns.items()}, brains)
+
+
+def _per_brain(columns: dict[str, np.ndarray], brains: int) -> list[dict[str, float | np.ndarray]]:
+    """Brain i's figures from the cohort's columns (N, ...): scalars as Python floats, curves as their own arrays."""
+    pick = lambda column, i: float(column[i]) if column.ndim == 1 else column[i].copy()
+    return [{name: pick(column, i) for name, column in columns.items()} for i in range(brains)]
+
+
+def cohort_latent_code(cortices: Sequence[Cortex]) -> Callable[[Tensor], Tensor]:
+    """E_z of N cortices of one architecture at once, by torch.func.vmap over their stacked weights (a copy: later
+    training of the cortices is not seen): activity (N, b, 3, 32, 32), brain i's in row i -> z (N, b, latent_dim).
+    vmap runs each convolution as one grouped convolution, so z agrees with `latent_code`'s to rounding, not bit for
+    bit."""
+    codes = [_LatentCode(cortex) for cortex in cortices]
+    params, buffers = torch.func.stack_module_state(codes)
+    base = copy.deepcopy(codes[0]).to("meta")  # the architecture only; the weights come from the stacked state
+    batched = torch.func.vmap(lambda p, b, x: torch.func.functional_call(base, (p, b), (x,)))
+    return lambda x: batched(params, buffers, x)
+
+
+class _LatentCode(torch.nn.Module):
+    """`latent_code` as a module, so torch.func.functional_call can run it on stacked weights."""
+
+    def __init__(self, cortex: Cortex):
+        super().__init__()
+        self.cortex = cortex
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.cortex.latent(self.cortex.trunk(x)[-1])
 
 
 @torch.no_grad()

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from analysis.measure import dreams_of, latent_code, measure
+from analysis.measure import cohort_latent_code, dreams_of, latent_code, measure, measure_cohort
 from cortex import Cortex, to_activity
 from hippocampus import HippocampusConfig
 from sims.config import EvalConfig
@@ -33,8 +33,27 @@ def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfi
     """The metrics of `analysis.measure.measure` (the same code `python -m analysis.evaluate` runs) and the dreams.
 
     Measured in float32 whatever the brain's dtype, as `analysis.evaluate` measures the saved weights."""
-    if next(cortex.parameters()).dtype != torch.float32:
-        cortex = copy.deepcopy(cortex).float()
-    figures = measure(latent_code(cortex), world, seed, epoch, readout_epochs=cfg.readout_epochs, readout_lr=cfg.readout_lr,
-                      readout_batch=cfg.readout_batch, occlusion=cfg.occlusion, geometry=cfg.geometry)
+    cortex = _float32(cortex)
+    figures = measure(latent_code(cortex), world, seed, epoch, **metric_options(cfg))
     return figures | dreams(cortex, probe_images(world, cfg.probes), hc, seed)
+
+
+def evaluate_cohort(cortices: list[Cortex], world: World, cfg: EvalConfig, hcs: list[HippocampusConfig],
+                    seeds: list[int], epochs: list[int]) -> list[dict]:
+    """`evaluate` of several brains at once (their metric options `cfg` shared): the encodings and the read-outs of
+    all of them in batch (`analysis.measure.measure_cohort`), each brain with its own streams; dreams brain by brain."""
+    cortices = [_float32(c) for c in cortices]
+    figures = measure_cohort(cohort_latent_code(cortices), world, seeds, epochs, **metric_options(cfg))
+    probes = probe_images(world, cfg.probes)
+    return [f | dreams(c, probes, hc, seed) for f, c, hc, seed in zip(figures, cortices, hcs, seeds)]
+
+
+def metric_options(cfg: EvalConfig) -> dict:
+    """The keyword arguments of `analysis.measure.measure` an evaluation config sets (brains sharing them can be
+    measured together)."""
+    return {"readout_epochs": cfg.readout_epochs, "readout_lr": cfg.readout_lr, "readout_batch": cfg.readout_batch,
+            "occlusion": cfg.occlusion, "geometry": cfg.geometry}
+
+
+def _float32(cortex: Cortex) -> Cortex:
+    return cortex if next(cortex.parameters()).dtype == torch.float32 else copy.deepcopy(cortex).float()

@@ -70,6 +70,7 @@ class Simulator:
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
         self._interrupted = False
+        self.label = ""  # printed before its epoch-end lines (a cohort names each brain's run directory)
         if self.checkpoint_path.exists():
             self._restore(load_checkpoint(self.checkpoint_path))
 
@@ -134,13 +135,21 @@ class Simulator:
             self._phases[drive, weight] = phase if phase.weight == weight else replace(phase, weight=weight)
         return self._phases[drive, weight]
 
-    def end_epoch(self, seconds: float = float("nan")) -> None:
-        """Evaluation (where due), the epoch's figures into the activity file, the cortex's weights, the checkpoint."""
+    @property
+    def evaluation_due(self) -> bool:
+        every = self.cfg.eval.every
+        return every > 0 and (self.epoch % every == 0 or self.epoch == self.cfg.epochs)
+
+    def end_epoch(self, seconds: float = float("nan"), measured: dict | None = None) -> None:
+        """Evaluation (where due; `measured`: its figures, measured already with a cohort's), the epoch's figures
+        into the activity file, the cortex's weights, the checkpoint."""
         cfg, epoch = self.cfg, self.epoch
         figures = {"epoch_seconds": seconds} | self.planner.sleep_figures()
-        if cfg.eval.every > 0 and (epoch % cfg.eval.every == 0 or epoch == cfg.epochs):
-            figures |= evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
-            tqdm.write(f"epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
+        if self.evaluation_due:
+            if measured is None:
+                measured = evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
+            figures |= measured
+            tqdm.write(f"{self.label}epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
                        f"(exact test images: {figures['readout_accuracy_exact']:.2f}%)")
         self.recorder.end_epoch(epoch, figures)
         if cfg.keep_epoch_cortex:

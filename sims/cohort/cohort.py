@@ -20,6 +20,7 @@ from sims.cohort.steps import Pathways, group_step
 from sims.device import resolve_device
 from sims.phases import PHASE_OF_DRIVE
 from sims.resume import flat
+from sims.evaluation import evaluate_cohort, metric_options
 from sims.simulator import STREAMS, Simulator
 from world import World, load_arrays
 
@@ -51,8 +52,10 @@ class Cohort:
         check_shared(configs)
         first = OmegaConf.to_object(configs[0])
         device = resolve_device(first.device)
-        world = World(load_arrays(first.data), device, first.optim.batch_size)
+        self.world = world = World(load_arrays(first.data), device, first.optim.batch_size)
         self.members = [Simulator(cfg, run_dir, world) for cfg, run_dir in jobs]
+        for member in self.members:
+            member.label = f"{member.run_dir.name}: "
         self.stack = Stack([m.brain for m in self.members])
         self.pathways = Pathways(self.stack.template)
         self.vectorized = vectorize == "vmap" or (vectorize == "auto" and device.type == "cuda")
@@ -112,13 +115,29 @@ class Cohort:
                     if self._interrupted:
                         self._save(self.active())
                         raise KeyboardInterrupt("interrupted; every brain's checkpoint saved")
-                    for i in front:
-                        if self.outcomes[i] is None and self.members[i].epoch_done:
-                            self.stack.unstack(i, self.members[i].brain)
-                            self.members[i].end_epoch(time.perf_counter() - started.pop(i))
+                    done = [i for i in front if self.outcomes[i] is None and self.members[i].epoch_done]
+                    if done:
+                        self._end_epoch(done, {i: time.perf_counter() - started.pop(i) for i in done})
         finally:
             signal.signal(signal.SIGINT, previous_handler)
         return self.outcomes
+
+    def _end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
+        """Each brain's epoch end as alone, the evaluations due measured together where their options agree."""
+        measured = {}
+        groups: dict[tuple, list[int]] = {}
+        for i in done:
+            self.stack.unstack(i, self.members[i].brain)
+            if self.members[i].evaluation_due:
+                groups.setdefault(tuple(metric_options(self.members[i].cfg.eval).items()), []).append(i)
+        for group in groups.values():
+            members = [self.members[i] for i in group]
+            figures = evaluate_cohort([m.brain.cortex for m in members], self.world, members[0].cfg.eval,
+                                      [m.cfg.hippocampus for m in members], [m.cfg.seed for m in members],
+                                      [m.epoch for m in members])
+            measured |= dict(zip(group, figures))
+        for i in done:
+            self.members[i].end_epoch(seconds[i], measured.get(i))
 
     def _check_health(self, front: list[int], checked: dict[int, int]) -> None:
         """A brain whose figures, weights or Adam states turned non-finite stops alone, with a lone run's diagnosis."""
