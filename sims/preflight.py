@@ -17,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 from records.errors import PadError
 from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
+from sims.cohort import check_shared
 from sims.device import resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
@@ -37,8 +38,10 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
     multirun = len(overrides) < len(args) or "hydra.mode=MULTIRUN" in overrides
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="run_night"):
         checked_data = {}  # data config -> training images
+        configs = []  # every job's, for a launcher that trains them together
         for num, job in enumerate(_jobs(overrides, multirun)):
-            cfg, run_dir = _job(job, num, multirun)
+            cfg, run_dir, cohort_size = _job(job, num, multirun)
+            configs.append(cfg)
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
                 checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
             check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
@@ -46,6 +49,9 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
+        if cohort_size is not None:  # hydra/launcher=cohort: each cohort (consecutive jobs) shares data, cortex, ...
+            for start in range(0, len(configs), cohort_size):
+                check_shared(configs[start:start + cohort_size])
     return None
 
 
@@ -66,12 +72,14 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     return [own + [o.input_line for o in task]]
 
 
-def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path]:
-    """Job `num`'s configuration, as its run gets it, and its run directory."""
+def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path, int | None]:
+    """Job `num`'s configuration, as its run gets it, its run directory, and the brains per cohort if the sweep's
+    launcher trains brains together (None otherwise)."""
     cfg = _compose(overrides)
     with read_write(cfg):
         cfg.hydra.job.num = num
     HydraConfig.instance().set_config(cfg)  # run directories may name ${hydra:...}
+    cohort_size = check_launcher(cfg.hydra.launcher) if multirun else None
     if multirun:
         run_dir = _hydra_call(lambda: Path(cfg.hydra.sweep.dir, cfg.hydra.sweep.subdir), "hydra.sweep")
     else:
@@ -80,7 +88,20 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
         del cfg["hydra"]
     validate(OmegaConf.to_object(cfg))
     check_writable_folder(run_dir, f"{run_dir} (the run directory)")
-    return cfg, run_dir
+    return cfg, run_dir, cohort_size
+
+
+COHORT_LAUNCHER = "hydra_plugins.pad_cohort_launcher.cohort_launcher.CohortLauncher"  # hydra/launcher=cohort
+
+
+def check_launcher(launcher: DictConfig) -> int | None:
+    """hydra/launcher=cohort: its brains per cohort, checked (what Hydra's types cannot say: at least one); None for
+    any other launcher."""
+    if launcher.get("_target_") != COHORT_LAUNCHER:
+        return None
+    if launcher.size < 1:
+        raise PadError(f"hydra.launcher.size={launcher.size}: brains per cohort; must be at least 1")
+    return int(launcher.size)
 
 
 def _check_keys(parsed: list) -> None:

@@ -2,7 +2,9 @@
 import pytest
 import torch
 
-from sims.simulator import Simulator
+from records.checkpoints import load_checkpoint
+from sims.cohort import run_cohort
+from sims.simulator import Simulator, run
 from tests.helpers import tiny_config
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
@@ -13,8 +15,7 @@ def test_a_cuda_brain_starts_like_the_cpu_brain_and_lives_days_without_syncs(tmp
     gpu = Simulator(tiny_config("device=cuda"), tmp_path / "gpu")
     for name, tensor in cpu.brain.cortex.state_dict().items():
         assert torch.equal(tensor, gpu.brain.cortex.state_dict()[name].cpu()), name
-    gpu.order = gpu.world.shuffle(gpu.generator)
-    gpu.recorder.begin_epoch()
+    gpu.begin_epoch()
     gpu.live_day()  # warm-up: cuDNN autotuning and allocations
     torch.cuda.set_sync_debug_mode("error")  # any synchronising call in a step raises
     try:
@@ -24,3 +25,19 @@ def test_a_cuda_brain_starts_like_the_cpu_brain_and_lives_days_without_syncs(tmp
     finally:
         torch.cuda.set_sync_debug_mode("default")
     assert torch.isfinite(gpu.recorder.buffer[:12, 0]).all()
+
+
+@pytest.mark.parametrize("vectorize", ["vmap", "loop"])
+def test_a_cuda_cohort_is_close_to_its_brains_alone_on_cuda(tmp_path, vectorize):
+    """float32 on CUDA, 2 epochs: every weight within 5 learning-rate steps of the lone brain's (the bound
+    tests/test_cohort.py measures for vmapped float32 on the CPU)."""
+    small = ["device=cuda", "data.train_size=40", "optim.batch_size=16", "eval.every=0", "epochs=2"]
+    cfgs = [tiny_config(*small, f"seed={seed}", *extra) for seed, extra in [(0, []), (1, ["scenario=no_nrem"])]]
+    for k, cfg in enumerate(cfgs):
+        run(cfg, tmp_path / f"lone{k}")
+    assert run_cohort([(cfg, tmp_path / f"cohort{k}") for k, cfg in enumerate(cfgs)], vectorize) == [None, None]
+    for k in range(len(cfgs)):
+        got, want = (load_checkpoint(tmp_path / f"{side}{k}" / "checkpoints" / "last.pt")["brain"]["cortex"]
+                     for side in ("cohort", "lone"))
+        for name, w in want.items():
+            assert (got[name] - w).abs().max() <= 5 * 2e-4, name

@@ -1,0 +1,134 @@
+"""The cohort launcher's work: each job started as Hydra's basic launcher starts it, then trained in its cohort.
+
+Each job goes through Hydra's own `run_job` (hydra.core.utils), as with the basic launcher, so Hydra composes its
+sweep config, makes its run directory (hydra.sweep.dir/hydra.sweep.subdir), writes `.hydra/config.yaml`, `hydra.yaml`
+and `overrides.yaml` and sets up logging exactly as for a lone job; the task it runs there only collects the job's
+config (without the `hydra` node, what `sims.job.run_job` gets) and its run directory. Then `sims.cohort.run_cohort`
+trains the chunk together. How a brain ends is reported as `sims.job` reports it for a lone job of a sweep: `done:
+RUN_DIR (...)`; a diverged brain is one line on stderr, the sweep goes on and `run_night.py` exits with 3 at its end
+(`sims.job.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130.
+"""
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from omegaconf import DictConfig, open_dict
+
+from records.checkpoints import load_checkpoint
+from records.errors import PadError
+from sims.cohort import run_cohort
+from sims.job import FILES, diverged_jobs, fail
+from sims.preflight import check_launcher
+from sims.simulator import rebuild_activity
+
+log = logging.getLogger(__name__)
+
+Job = tuple[DictConfig, Path]  # a brain's task config and its run directory, as run_cohort takes them
+
+
+def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> list[JobReturn]:
+    """Every job of `job_overrides` (in sweep order), in consecutive cohorts of at most `launcher.size`, one cohort
+    after the other; a JobReturn per job, in the same order."""
+    setup_globals()
+    config, context = launcher.config, launcher.hydra_context
+    assert config is not None and context is not None
+    try:
+        check_launcher(config.hydra.launcher)  # preflight checked it already; a launcher may be reached without it
+    except PadError as e:
+        fail(f"error: {e}", 2)
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    Path(str(config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+    size = int(launcher.size)
+    starts = range(0, len(job_overrides), size)
+    log.info(f"Launching {len(job_overrides)} jobs as {len(starts)} cohort(s) of at most {size} brains")
+    returns: list[JobReturn] = []
+    for n, start in enumerate(starts, 1):
+        chunk = job_overrides[start:start + size]
+        first = initial_job_idx + start
+        log.info(f"Cohort {n}/{len(starts)}: jobs #{first} to #{first + len(chunk) - 1}")
+        started = [_start(launcher, first + k, overrides) for k, overrides in enumerate(chunk)]
+        _train([ret.return_value for ret in started], launcher.vectorize)
+        for ret in started:
+            ret.return_value = None  # what sims.job.run_job returns: COMPLETED, diverged or not (as a lone sweep's job)
+        returns.extend(started)
+    return returns
+
+
+def _start(launcher, idx: int, overrides: Sequence[str]) -> JobReturn:
+    """Job `idx` as the basic launcher runs it, with a task that only collects (config, run directory)."""
+    log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+    sweep_config = launcher.hydra_context.config_loader.load_sweep_config(launcher.config, list(overrides))
+    with open_dict(sweep_config):
+        sweep_config.hydra.job.id = idx
+        sweep_config.hydra.job.num = idx
+    ret = run_job(hydra_context=launcher.hydra_context, task_function=_collect, config=sweep_config,
+                  job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+    configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
+    _ = ret.return_value  # raises (Hydra's own report) if even collecting failed
+    return ret
+
+
+def _collect(cfg: DictConfig) -> Job:
+    """The task each job runs inside Hydra's run_job: its config, and the run directory Hydra made for it."""
+    return cfg, Path(HydraConfig.get().runtime.output_dir)
+
+
+def _train(jobs: list[Job], vectorize: str) -> None:
+    """Train one cohort; say how each brain ended, as sims.job says it for a lone job of a sweep."""
+    torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
+    to_train = []
+    for cfg, run_dir in jobs:
+        if (lived := _epochs_lived(run_dir)) >= cfg.epochs:  # finished: no place in the cohort
+            _report_finished(cfg, run_dir, lived)
+        else:
+            to_train.append((cfg, run_dir))
+    if not to_train:
+        return
+    try:
+        outcomes = run_cohort(to_train, vectorize=vectorize)
+    except PadError as e:
+        fail(f"error: {e}", 2)
+    except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoints kept
+        fail(f"error: {e.filename or 'the cohort'}: {e.strerror or e}", 2)
+    except KeyboardInterrupt as e:
+        fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
+    if len(outcomes) != len(to_train):
+        raise RuntimeError(f"run_cohort returned {len(outcomes)} outcomes for {len(to_train)} brains")
+    bad_input = False
+    for (cfg, run_dir), outcome in zip(to_train, outcomes):
+        if outcome is None:
+            print(f"done: {run_dir} ({FILES})")
+            continue
+        print(f"error: {run_dir}: {outcome}", file=sys.stderr)
+        if outcome.startswith("diverged"):  # records.errors.Diverged's diagnosis: the sweep goes on, exit 3 at its end
+            diverged_jobs.append(str(run_dir))
+        else:
+            bad_input = True
+    if bad_input:  # as a lone sweep ends at a job's bad input (exit 2), after this cohort's other brains
+        sys.exit(2)
+
+
+def _epochs_lived(run_dir: Path) -> int:
+    checkpoint = run_dir / "checkpoints" / "last.pt"
+    if not checkpoint.exists():
+        return 0
+    try:
+        return int(load_checkpoint(checkpoint)["epoch"]) - 1
+    except PadError as e:
+        fail(f"error: {e}", 2)
+
+
+def _report_finished(cfg: DictConfig, run_dir: Path, lived: int) -> None:
+    """What a rerun of a finished brain says (sims.simulator.run, then sims.job); a missing or damaged activity file
+    is rebuilt from the checkpoint first, as run_night.py does for a finished lone run."""
+    try:
+        if rebuild_activity(cfg, run_dir):
+            print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
+    except PadError as e:
+        fail(f"error: {e}", 2)
+    print(f"{run_dir}: already ran {lived} epochs (epochs={cfg.epochs}); nothing to do")
+    print(f"done: {run_dir} ({FILES})")
