@@ -1,11 +1,11 @@
 """Benchmark: brain-days per second of a cohort of N brains against the same N brains living alone, one after another.
 
 Both sides hold the same N brains (scenario pad, seeds 0..N-1, the published cortex and batch of 64 unless told
-otherwise, `shapes` images on the device so data loading is not measured): the lone side lives `--days` days of each
-brain in turn through `Simulator.live_day()`; the cohort side lives `--days` days of all N at once through
-`Cohort.live_day()` (its computation: `loop`, brain by brain with one backward pass, or `vmap`, one pass of grouped
-convolutions over the stacked weights; `auto` picks vmap on CUDA, loop elsewhere). Each side is warmed up first;
-the device is synchronised only at the end of a timed block. Printed per N: seconds per brain-day of each side,
+otherwise, `shapes` images on the device so data loading is not measured): the lone side lives each day of each brain in
+turn through `Simulator.live_day()`; the cohort side lives each day of all N at once through `Cohort.live_day()` (its computation: `loop`, brain by brain with one backward pass, or `vmap`, one pass of grouped
+convolutions over the stacked weights; `auto` picks vmap on CUDA, loop elsewhere). Each side is warmed up first,
+then the sides take turns living `--rounds` blocks of `--days` days (the device synchronised only at the end of a
+block), and the median block is reported. Printed per N: seconds per brain-day of each side,
 brain-days per second, and the ratio cohort / lone of brain-days per second (above 1: the cohort is faster).
 
 Run (from the repository root):
@@ -15,6 +15,7 @@ Run (from the repository root):
 """
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -47,24 +48,20 @@ def timed(live, days: int, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def lone_seconds(configs, root: Path, days: int, warmup: int) -> float:
-    """Seconds per brain-day of the brains living alone, one after another."""
-    total = 0.0
-    for k, cfg in enumerate(configs):
-        sim = Simulator(cfg, root / f"lone{k}")
+def lone_side(configs, root: Path):
+    """A callable living one day of each brain alone, one brain after another."""
+    sims = [Simulator(cfg, root / f"lone{k}") for k, cfg in enumerate(configs)]
 
-        def live() -> None:
+    def live() -> None:
+        for sim in sims:
             next_day(sim)
             sim.live_day()
 
-        timed(live, warmup, sim.device)
-        total += timed(live, days, sim.device)
-        del sim
-    return total / (days * len(configs))
+    return live, sims[0].device
 
 
-def cohort_seconds(configs, root: Path, days: int, warmup: int, vectorize: str) -> float:
-    """Seconds per brain-day of the brains living as one cohort."""
+def cohort_side(configs, root: Path, vectorize: str):
+    """A callable living one day of all brains as one cohort."""
     cohort = Cohort([(cfg, root / f"cohort{k}") for k, cfg in enumerate(configs)], vectorize)
     everyone = list(range(len(configs)))
 
@@ -73,8 +70,19 @@ def cohort_seconds(configs, root: Path, days: int, warmup: int, vectorize: str) 
             next_day(member)
         cohort.live_day(everyone)
 
-    timed(live, warmup, cohort.members[0].device)
-    return timed(live, days, cohort.members[0].device) / (days * len(configs))
+    return live, cohort.members[0].device
+
+
+def seconds_per_brain_day(sides: dict, brains: int, days: int, warmup: int, rounds: int) -> dict[str, float]:
+    """Per side, the median over `rounds` alternating blocks of `days` days of the seconds per brain-day."""
+    for live, device in sides.values():
+        timed(live, warmup, device)
+    times = {name: [] for name in sides}
+    for r in range(rounds):  # alternate which side goes first
+        for name in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
+            live, device = sides[name]
+            times[name].append(timed(live, days, device) / (days * brains))
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -83,13 +91,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1,4", help="cohort sizes N, comma-separated (default: 1,4)")
     parser.add_argument("--days", type=int, default=2, help="timed days per brain on each side (default: 2)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed days first, on each side (default: 1)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side (median reported)")
     parser.add_argument("--vectorize", default="auto", help="the cohort's computation(s): auto, loop, vmap, "
                                                             "comma-separated to compare (default: auto)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("overrides", nargs="*", help="run_night.py overrides for every brain (e.g. cortex.latent_dim=32)")
     args = parser.parse_args(argv)
-    if args.days < 1 or args.warmup < 0:
-        parser.error("--days must be at least 1 and --warmup at least 0")
+    if args.days < 1 or args.rounds < 1 or args.warmup < 0:
+        parser.error("--days and --rounds must be at least 1, --warmup at least 0")
     try:
         args.sizes = [int(n) for n in args.sizes.split(",")]
     except ValueError:
@@ -111,22 +120,25 @@ def main(argv=None) -> None:
     device = torch.device(args.device)
     where = (f"cuda ({torch.cuda.get_device_name(device)})" if device.type == "cuda"
              else f"cpu ({torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.2f})")
-    print(f"cohort vs lone brains, scenario pad; torch {torch.__version__}; {where}; {args.days} timed days per brain"
-          f" per side after {args.warmup} of warm-up; overrides: {' '.join(args.overrides) or 'none'}")
+    print(f"cohort vs lone brains, scenario pad; torch {torch.__version__}; {where}; per side {args.rounds} alternating "
+          f"blocks of {args.days} days per brain (median) after {args.warmup} of warm-up; overrides: "
+          f"{' '.join(args.overrides) or 'none'}")
     print(f"{'N':>4} {'computation':>11} {'lone s/brain-day':>17} {'cohort s/brain-day':>19} "
           f"{'lone brain-days/s':>18} {'cohort brain-days/s':>20} {'ratio':>6}")
     for n in args.sizes:
         configs = [compose_config(base + [f"seed={seed}"]) for seed in range(n)]
         with tempfile.TemporaryDirectory(prefix="bench_cohort_") as root:
-            lone = lone_seconds(configs, Path(root), args.days, args.warmup)
-            for vectorize in args.vectorize:
-                try:
-                    cohort = cohort_seconds(configs, Path(root), args.days, args.warmup, vectorize)
-                except torch.OutOfMemoryError:
-                    print(f"{n:>4} {vectorize:>11}  out of device memory")
-                    continue
-                print(f"{n:>4} {vectorize:>11} {lone:17.4f} {cohort:19.4f} {1 / lone:18.2f} {1 / cohort:20.2f} "
-                      f"{lone / cohort:5.2f}x", flush=True)
+            try:
+                sides = {"lone": lone_side(configs, Path(root))}
+                sides |= {v: cohort_side(configs, Path(root), v) for v in args.vectorize}
+                seconds = seconds_per_brain_day(sides, n, args.days, args.warmup, args.rounds)
+            except torch.OutOfMemoryError:
+                print(f"{n:>4}  out of device memory")
+                continue
+        lone = seconds.pop("lone")
+        for vectorize, cohort in seconds.items():
+            print(f"{n:>4} {vectorize:>11} {lone:17.4f} {cohort:19.4f} {1 / lone:18.2f} {1 / cohort:20.2f} "
+                  f"{lone / cohort:5.2f}x", flush=True)
     sys.stdout.flush()
 
 

@@ -13,7 +13,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from records.errors import Diverged, PadError
-from sims.simulator import run
+from sims.simulator import rebuild_activity, run
 
 FILES = "activity.nc, checkpoints/, .hydra/config.yaml"
 DIVERGED = 3  # exit status of a run (or of a sweep in this process with a job) whose brain diverged
@@ -23,6 +23,17 @@ diverged_jobs: list[str] = []  # a sweep goes on past a diverged brain; its stat
 def fail(message: str, status: int) -> NoReturn:
     print(message, file=sys.stderr)
     sys.exit(status)
+
+
+def report_finished(cfg: DictConfig, run_dir: Path) -> None:
+    """A run that had already finished: its activity file rebuilt from its checkpoint if missing or damaged, then its
+    done line."""
+    try:
+        if rebuild_activity(cfg, run_dir):
+            print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
+    except PadError as e:
+        fail(f"error: {e}", 2)
+    print(f"done: {run_dir} ({FILES})")
 
 
 def run_job(cfg: DictConfig) -> None:

@@ -18,8 +18,7 @@ from omegaconf import DictConfig
 from records.errors import PadError
 from sims.preflight import preflight
 from sims.registry import register_configs
-from sims.job import DIVERGED, FILES, diverged_jobs, fail, run_job
-from sims.simulator import rebuild_activity
+from sims.job import DIVERGED, diverged_jobs, fail, report_finished, run_job
 
 register_configs()
 
@@ -42,12 +41,7 @@ def main() -> None:
             sys.exit(DIVERGED)
         return
     run_dir, cfg = finished
-    try:
-        if rebuild_activity(cfg, run_dir):
-            print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
-    except PadError as e:
-        fail(f"error: {e}", 2)
-    print(f"done: {run_dir} ({FILES})")
+    report_finished(cfg, run_dir)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,7 @@ class Simulator:
             save_checkpoint(self.run_dir / "checkpoints" / f"cortex_epoch_{epoch:03d}.pt",
                             {"cortex": self.brain.cortex.state_dict(), "epoch": epoch})
         self.epoch, self.day_in_epoch, self.order = epoch + 1, 0, None
-        self._save()
+        self.save()
 
     # --- the run --------------------------------------------------------------------------------------------------
     def run(self) -> Path:
@@ -191,7 +191,7 @@ class Simulator:
                     bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
                 checked = rows
             if self._interrupted:
-                self._save()
+                self.save()
                 raise KeyboardInterrupt(f"interrupted; checkpoint saved in {self.checkpoint_path}")
         self.end_epoch(time.perf_counter() - start)
 
@@ -223,7 +223,8 @@ class Simulator:
             raise KeyboardInterrupt
         self._interrupted = True
 
-    def _save(self) -> None:
+    def save(self) -> None:
+        """The activity file and the checkpoint of where the brain is now (an epoch end, or a day of an interrupted run)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.recorder.write(self.activity_path)
         save_checkpoint(self.checkpoint_path, {

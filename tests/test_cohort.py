@@ -12,7 +12,7 @@ import torch
 import xarray as xr
 
 from records.checkpoints import load_checkpoint
-from sims.cohort import run_cohort
+from sims.cohort import Cohort, run_cohort
 from sims.simulator import run
 from tests.helpers import tiny_config
 
@@ -128,3 +128,30 @@ def test_a_float32_vmapped_cohort_is_close_to_its_brains_alone(tmp_path):
         a, b = got["recorder"]["steps"][-1].double(), want["recorder"]["steps"][-1].double()
         assert torch.equal(a.isnan(), b.isnan())
         assert ((a - b).abs() / b.abs()).nan_to_num(0.0).max() <= 2e-2, got_dir.name
+
+
+@pytest.mark.parametrize("semantics", ["momentum", "frozen"])
+def test_a_brain_without_the_step_is_left_exactly_untouched(tmp_path, semantics):
+    """Day 1 of a cohort of pad and a totally deprived brain (its nights hold no sleep): during the NREM and REM steps
+    the deprived brain's weights, Adam moments and step counts do not change by a bit."""
+    deprived = [DAY, "protocol.name=total", "protocol.blocks=[{name:t,start:0,night_fraction:0.0}]"]
+    cfgs = [tiny_config(*SMALL, f"optim.idle_parameters={semantics}", *extra) for extra in ([], deprived)]
+    cohort = Cohort([(cfg, tmp_path / str(k)) for k, cfg in enumerate(cfgs)], "loop")
+    stack = cohort.stack
+    snapshot = lambda: [t[1].clone() for store in (stack.params, stack.exp_avg, stack.exp_avg_sq, stack.steps)
+                        for t in store.values()]
+    seen = []
+    step = stack.step
+
+    def watched(pathway, entries, gains):
+        before = snapshot()
+        step(pathway, entries, gains)
+        seen.append((sorted({i for i, _, _ in entries}), all(torch.equal(a, b) for a, b in zip(before, snapshot()))))
+
+    stack.step = watched
+    for member in cohort.members:
+        member.begin_epoch()
+    cohort.live_day([0, 1])
+    assert [brains for brains, _ in seen] == [[0, 1], [0, 1], [0], [0], [0]]  # Wake: E, G; NREM: E; REM: E, G
+    assert all(untouched for brains, untouched in seen if brains == [0])
+    assert not seen[0][1]  # the Wake step did move the deprived brain

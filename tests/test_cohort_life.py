@@ -27,23 +27,24 @@ def lone(tmp_path, cfgs) -> list:
     return dirs
 
 
-def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_path, monkeypatch):
+@pytest.mark.parametrize("epoch, day", [(2, 1), (1, 4)])  # mid-epoch, and on an epoch's last day (4 days an epoch)
+def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_path, monkeypatch, epoch, day):
     cfgs = brains(2)
     jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
     cohort = Cohort(jobs, "loop")
     live_day = cohort.live_day
 
-    def interrupted_on_epoch_2_day_1(front):
+    def interrupted(front):
         live_day(front)
-        if cohort.members[0].epoch == 2 and cohort.members[0].day_in_epoch == 1:
+        if (cohort.members[0].epoch, cohort.members[0].day_in_epoch) == (epoch, day):
             cohort._interrupted = True  # what the SIGINT handler sets
 
-    monkeypatch.setattr(cohort, "live_day", interrupted_on_epoch_2_day_1)
+    monkeypatch.setattr(cohort, "live_day", interrupted)
     with pytest.raises(KeyboardInterrupt):
         cohort.run()
     for _, run_dir in jobs:  # every brain saved at the day it reached
         state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
-        assert (state["epoch"], state["day_in_epoch"]) == (2, 1)
+        assert (state["epoch"], state["day_in_epoch"]) == (epoch, day)
     assert run_cohort(jobs, "loop") == [None] * 3
     assert_same_brains(list(zip([d for _, d in jobs], lone(tmp_path, cfgs))), RTOL["float64"])
 

@@ -21,9 +21,8 @@ from omegaconf import DictConfig, open_dict
 from records.checkpoints import load_checkpoint
 from records.errors import PadError
 from sims.cohort import run_cohort
-from sims.job import FILES, diverged_jobs, fail
+from sims.job import FILES, diverged_jobs, fail, report_finished
 from sims.preflight import check_launcher
-from sims.simulator import rebuild_activity
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +123,6 @@ def _epochs_lived(run_dir: Path) -> int:
 
 def _report_finished(cfg: DictConfig, run_dir: Path, lived: int) -> None:
     """What a rerun of a finished brain says (sims.simulator.run, then sims.job); a missing or damaged activity file
-    is rebuilt from the checkpoint first, as run_night.py does for a finished lone run."""
-    try:
-        if rebuild_activity(cfg, run_dir):
-            print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
-    except PadError as e:
-        fail(f"error: {e}", 2)
+    is rebuilt from the checkpoint, as run_night.py does for a finished lone run."""
     print(f"{run_dir}: already ran {lived} epochs (epochs={cfg.epochs}); nothing to do")
-    print(f"done: {run_dir} ({FILES})")
+    report_finished(cfg, run_dir)

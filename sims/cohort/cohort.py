@@ -94,33 +94,38 @@ class Cohort:
         """Live every brain to its `epochs`; returns per brain None, or its one-line divergence diagnosis."""
         previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
         position = lambda i: (self.members[i].epoch, self.members[i].day_in_epoch)
-        started, checked = {}, {}
+        started, checked = {}, {}  # brain -> when its epoch began (wall clock), its rows checked for divergence
         days = self.members[0].days_per_epoch
-        every = max(1, days // 20)
         total = sum(max(0, (m.cfg.epochs - m.epoch + 1) * days - m.day_in_epoch) for m in self.members)
         try:
             with tqdm(total=total, unit="brain-day", disable=not self.members[0].cfg.progress, dynamic_ncols=True) as bar:
                 while active := self.active():
-                    front = [i for i in active if position(i) == min(map(position, active))]
+                    now = time.perf_counter()
+                    if done := [i for i in active if self.members[i].epoch_done]:  # also a brain saved at its epoch's end
+                        self._end_epoch(done, {i: now - started.pop(i, now) for i in done})
+                        continue
+                    behind = min(map(position, active))
+                    front = [i for i in active if position(i) == behind]
                     for i in front:
                         if self.members[i].day_in_epoch == 0:
                             self.members[i].begin_epoch()
                         if i not in started:
-                            started[i], checked[i] = time.perf_counter(), self.members[i].recorder.rows
-                    self.live_day(front)
+                            started[i], checked[i] = now, self.members[i].recorder.rows
+                    self._live_watched(front, checked)
                     bar.update(len(front))
-                    day = self.members[front[0]].day_in_epoch
-                    if day % every == 0 or day == days:  # one host synchronisation every `every` days
-                        self._check_health(front, checked)
-                    if self._interrupted:
-                        self._save(self.active())
-                        raise KeyboardInterrupt("interrupted; every brain's checkpoint saved")
-                    done = [i for i in front if self.outcomes[i] is None and self.members[i].epoch_done]
-                    if done:
-                        self._end_epoch(done, {i: time.perf_counter() - started.pop(i) for i in done})
         finally:
             signal.signal(signal.SIGINT, previous_handler)
         return self.outcomes
+
+    def _live_watched(self, front: list[int], checked: dict[int, int]) -> None:
+        """A day of the brains in front, their health checked every ~1/20 epoch, their checkpoints saved on Ctrl-C."""
+        self.live_day(front)
+        days, day = self.members[0].days_per_epoch, self.members[front[0]].day_in_epoch
+        if day % max(1, days // 20) == 0 or day == days:  # one host synchronisation every ~1/20 epoch
+            self._check_health(front, checked)
+        if self._interrupted:
+            self._save(self.active())
+            raise KeyboardInterrupt("interrupted; every brain's checkpoint saved")
 
     def _end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
         """Each brain's epoch end as alone, the evaluations due measured together where their options agree."""
@@ -155,7 +160,7 @@ class Cohort:
     def _save(self, brains: list[int]) -> None:
         for i in brains:
             self.stack.unstack(i, self.members[i].brain)
-            self.members[i]._save()
+            self.members[i].save()
 
     def _on_interrupt(self, signum, frame) -> None:
         if self._interrupted:  # a second Ctrl-C stops at once

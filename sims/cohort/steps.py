@@ -46,7 +46,8 @@ def group_step(stack: Stack, pathways: Pathways, members: list[int], phase: Phas
                    for n in stack.pathway[pathway]]
         gains = {members[j]: plasticities[j].generator_gain for j in stepping
                  if pathway == "generator" and plasticities[j].generator_gain != 1}
-        stack.step(pathway, entries, gains)
+        if entries:
+            stack.step(pathway, entries, gains)
     return results
 
 
