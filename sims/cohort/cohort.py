@@ -64,27 +64,37 @@ class Cohort:
 
     # --- one day of the brains furthest behind --------------------------------------------------------------------
     def live_day(self, front: list[int]) -> None:
-        members = self.members
-        plans = {i: members[i].plan_day() for i in front}
+        """The brains of `front` (at one point of their lives) live a day and its night: at each step index the
+        brains whose steps compute alike are computed together; a brain whose night has no step there waits."""
+        plans = {i: self.members[i].plan_day() for i in front}
         for k in range(max(len(plans[i].night.steps) for i in front)):
-            groups: dict[tuple, list] = {}
-            for i in front:
-                if k < len(plans[i].night.steps):
-                    step = plans[i].night.steps[k]
-                    phase, cfg = PHASE_OF_DRIVE[step.plasticity.drive], members[i].phase_config(step)
-                    inputs = members[i].step_inputs(plans[i], step)
-                    key = (phase, phase.structure(step.plasticity, cfg), step.plasticity.generator_plastic)
-                    groups.setdefault(key, []).append((i, step, inputs, cfg))
-            for (phase, structure, _), group in groups.items():
-                draws = [phase.arguments(members[i].brain.cortex, inputs, step.plasticity, cfg,
-                                         members[i].streams[STREAMS[step.plasticity.drive]])
-                         for i, step, inputs, cfg in group] if structure.loss else []
-                results = group_step(self.stack, self.pathways, [i for i, *_ in group], phase, structure,
-                                     [step.plasticity for _, step, _, _ in group], draws, self.vectorized)
-                for (i, step, _, _), result in zip(group, results):
-                    members[i].after_step(plans[i], k, step, result)
+            for (phase, structure, _), group in self._groups(plans, k).items():
+                self._step(phase, structure, group, plans, k)
         for i in front:
-            members[i].day_in_epoch += 1
+            self.members[i].day_in_epoch += 1
+
+    def _groups(self, plans: dict, k: int) -> dict[tuple, list]:
+        """Step k of every brain that has one, with its inputs (drawn from the brain's own streams), keyed by what it
+        computes: its phase, the phase's structure, whether G learns."""
+        groups: dict[tuple, list] = {}
+        for i, plan in plans.items():
+            if k < len(plan.night.steps):
+                member, step = self.members[i], plan.night.steps[k]
+                phase, cfg = PHASE_OF_DRIVE[step.plasticity.drive], member.phase_config(step)
+                key = (phase, phase.structure(step.plasticity, cfg), step.plasticity.generator_plastic)
+                groups.setdefault(key, []).append((i, step, member.step_inputs(plan, step), cfg))
+        return groups
+
+    def _step(self, phase, structure, group: list, plans: dict, k: int) -> None:
+        """One step of a group: each brain's own draws, the group's pass and update, each brain's episodes and figures."""
+        members = self.members
+        draws = [phase.arguments(members[i].brain.cortex, inputs, step.plasticity, cfg,
+                                 members[i].streams[STREAMS[step.plasticity.drive]])
+                 for i, step, inputs, cfg in group] if structure.loss else []
+        results = group_step(self.stack, self.pathways, [i for i, *_ in group], phase, structure,
+                             [step.plasticity for _, step, _, _ in group], draws, self.vectorized)
+        for (i, step, _, _), result in zip(group, results):
+            members[i].after_step(plans[i], k, step, result)
 
     # --- the run --------------------------------------------------------------------------------------------------
     def active(self) -> list[int]:
