@@ -3,6 +3,8 @@ in this one process, in cohorts of at most `hydra.launcher.size`, get exactly wh
 them alone: the same run directories, activity files, weights and .hydra/ files. A rerun of the finished sweep
 trains nothing, a diverged brain lets the others finish (exit 3), and bad launcher settings stop before anything is
 written (exit 2)."""
+import time
+
 import pytest
 import xarray as xr
 from omegaconf import OmegaConf
@@ -111,3 +113,33 @@ def test_a_diverged_brain_lets_its_cohort_finish_and_the_sweep_exits_with_3(run_
     assert len(done) == 1 and done[0].split()[1] not in lines[0]  # the other brain finished
     with xr.open_dataset(lines[0].split()[1].rstrip(":") + "/activity.nc") as ds:
         assert int(ds.diverged_day[0]) == 0
+
+
+def test_a_cohort_killed_at_any_moment_resumes_every_brain(start_night, run_night, tiny, tmp_path):
+    """SIGKILL as soon as the first brain's first checkpoint lands (while the others save theirs, or early in the
+    next epoch), then the same command: every brain ends exactly as alone."""
+    run = merged(tiny, "epochs=3")
+    args = ["-m", *run, *SWEEP, "hydra/launcher=cohort", f"hydra.sweep.dir={tmp_path / 'cohort'}"]
+    process = start_night(*args)
+    try:
+        deadline = time.monotonic() + 300
+        while not list((tmp_path / "cohort").glob("*/checkpoints/last.pt")) and process.poll() is None:
+            assert time.monotonic() < deadline, "no checkpoint within 300 s"
+            time.sleep(0.02)
+        assert process.poll() is None, "the sweep ended before it could be killed"
+    finally:
+        process.kill()
+        process.wait()
+    resumed = run_night(*args)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert resumed.stdout.count("epoch 3: read-out accuracy") == 4  # the relaunch lived the rest of every brain
+    alone = run_night("-m", *run, *SWEEP, f"hydra.sweep.dir={tmp_path / 'lone'}")
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    runs, lone_runs = runs_in(tmp_path / "cohort"), runs_in(tmp_path / "lone")
+    assert [p.name for p in runs] == [p.name for p in lone_runs] and len(runs) == 4
+    a, b = (open_runs(r).drop_vars([*TIMING, "run_dir"]) for r in (runs, lone_runs))
+    assert a.sizes["epoch"] == 3
+    xr.testing.assert_identical(a, b)
+    for run_dir, single in zip(runs, lone_runs):
+        assert_same(load_checkpoint(run_dir / "checkpoints" / "last.pt")["brain"],
+                    load_checkpoint(single / "checkpoints" / "last.pt")["brain"], run_dir.name)
