@@ -118,16 +118,17 @@ def test_a_bfloat16_autocast_cohort_brain_by_brain_is_close_to_its_brains_alone(
 def test_a_float32_vmapped_cohort_is_close_to_its_brains_alone(tmp_path):
     """Grouped convolutions round differently in float32, and Adam turns rounding in near-zero gradients into steps of
     up to lr (its first steps are about lr * sign(gradient)): measured after 2 epochs, weights differ by at most 3.8
-    learning-rate steps (the latent head), the last epoch's figures by at most 1% relative."""
+    learning-rate steps (the latent head), the last epoch's figures by at most 1% of each figure's largest value."""
     lr = 2e-4
     for got_dir, want_dir in lone_and_cohort(tmp_path, configs("float32", "momentum"), "vmap"):
         got, want = (load_checkpoint(d / "checkpoints" / "last.pt") for d in (got_dir, want_dir))
         for name, w in want["brain"]["cortex"].items():
             error = (got["brain"]["cortex"][name] - w).abs().max().item()
             assert error <= 5 * lr, f"{got_dir.name} {name}: {error / lr:.2f} learning-rate steps apart"
-        a, b = got["recorder"]["steps"][-1].double(), want["recorder"]["steps"][-1].double()
+        a, b = got["recorder"]["steps"][-1].double(), want["recorder"]["steps"][-1].double()  # (steps, figures)
         assert torch.equal(a.isnan(), b.isnan())
-        assert ((a - b).abs() / b.abs()).nan_to_num(0.0).max() <= 2e-2, got_dir.name
+        error, scale = (a - b).abs().nan_to_num(0.0).amax(0), b.abs().nan_to_num(0.0).amax(0)  # per figure
+        assert (error <= 2e-2 * scale).all(), (got_dir.name, (error / scale).max())
 
 
 @pytest.mark.parametrize("semantics", ["momentum", "frozen"])
