@@ -101,27 +101,32 @@ def _per_brain(columns: dict[str, np.ndarray], brains: int) -> list[dict[str, fl
     return [{name: pick(column, i) for name, column in columns.items()} for i in range(brains)]
 
 
+def cohort_map(cortices: Sequence[Cortex], fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """fn(cortex, *args) of N cortices of one architecture at once, by torch.func.vmap over their stacked weights (a
+    copy: later training of the cortices is not seen): every argument and result has a leading brain axis, brain i's
+    in row i. vmap runs each convolution as one grouped convolution, so results agree with fn's on each cortex to
+    rounding, not bit for bit."""
+    calls = [_Call(cortex, fn) for cortex in cortices]
+    params, buffers = torch.func.stack_module_state(calls)
+    base = copy.deepcopy(calls[0]).to("meta")  # the architecture only; the weights come from the stacked state
+    batched = torch.func.vmap(lambda p, b, *args: torch.func.functional_call(base, (p, b), args))
+    return lambda *args: batched(params, buffers, *args)
+
+
 def cohort_latent_code(cortices: Sequence[Cortex]) -> Callable[[Tensor], Tensor]:
-    """E_z of N cortices of one architecture at once, by torch.func.vmap over their stacked weights (a copy: later
-    training of the cortices is not seen): activity (N, b, 3, 32, 32), brain i's in row i -> z (N, b, latent_dim).
-    vmap runs each convolution as one grouped convolution, so z agrees with `latent_code`'s to rounding, not bit for
-    bit."""
-    codes = [_LatentCode(cortex) for cortex in cortices]
-    params, buffers = torch.func.stack_module_state(codes)
-    base = copy.deepcopy(codes[0]).to("meta")  # the architecture only; the weights come from the stacked state
-    batched = torch.func.vmap(lambda p, b, x: torch.func.functional_call(base, (p, b), (x,)))
-    return lambda x: batched(params, buffers, x)
+    """E_z of N cortices at once (`cohort_map`): activity (N, b, 3, 32, 32) -> z (N, b, latent_dim)."""
+    return cohort_map(cortices, lambda cortex, x: latent_code(cortex)(x))
 
 
-class _LatentCode(torch.nn.Module):
-    """`latent_code` as a module, so torch.func.functional_call can run it on stacked weights."""
+class _Call(torch.nn.Module):
+    """fn on a cortex as a module, so torch.func.functional_call can run it on stacked weights."""
 
-    def __init__(self, cortex: Cortex):
+    def __init__(self, cortex: Cortex, fn: Callable[..., Tensor]):
         super().__init__()
-        self.cortex = cortex
+        self.cortex, self.fn = cortex, fn
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.cortex.latent(self.cortex.trunk(x)[-1])
+    def forward(self, *args) -> Tensor:
+        return self.fn(self.cortex, *args)
 
 
 @torch.no_grad()

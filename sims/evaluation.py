@@ -4,12 +4,13 @@ Uses its own random generators, so evaluating (or not) never changes the course 
 stream of (seed, epoch), so `python -m analysis.evaluate` repeats these figures from the saved weights.
 """
 import copy
+from dataclasses import astuple
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from analysis.measure import cohort_latent_code, dreams_of, latent_code, measure, measure_cohort
+from analysis.measure import cohort_latent_code, cohort_map, dreams_of, latent_code, measure, measure_cohort
 from cortex import Cortex, to_activity
 from hippocampus import HippocampusConfig
 from sims.config import EvalConfig
@@ -19,10 +20,26 @@ from world import World
 @torch.no_grad()
 def dreams(cortex: Cortex, probes: Tensor, hc: HippocampusConfig, seed: int) -> dict[str, np.ndarray]:
     """Dreams of the probe memories; the REM dreams' noise is the same every epoch."""
-    z = latent_code(cortex)(probes)
-    noise = torch.randn(z.shape, generator=torch.Generator(device=z.device).manual_seed(seed), device=z.device)
-    nrem, rem = dreams_of(cortex, z, noise, hc)
+    nrem, rem = _dreams(cortex, probes, _dream_noise(cortex, probes, seed), hc)
     return {"dream_nrem": nrem.cpu().numpy(), "dream_rem": rem.cpu().numpy()}
+
+
+@torch.no_grad()
+def cohort_dreams(cortices: list[Cortex], probes: Tensor, hc: HippocampusConfig, seeds: list[int]) -> list[dict]:
+    """`dreams` of several brains with one recombination (`hc`) at once, each with its own seed's noise."""
+    noise = torch.stack([_dream_noise(c, probes, seed) for c, seed in zip(cortices, seeds)])  # (N, probes, dim)
+    dream = cohort_map(cortices, lambda cortex, x, e: torch.stack(_dreams(cortex, x, e, hc)))
+    both = dream(probes.expand(len(cortices), *probes.shape), noise).cpu().numpy()  # (N, 2, probes, 3, 32, 32)
+    return [{"dream_nrem": b[0], "dream_rem": b[1]} for b in both]
+
+
+def _dream_noise(cortex: Cortex, probes: Tensor, seed: int) -> Tensor:
+    generator = torch.Generator(device=probes.device).manual_seed(seed)
+    return torch.randn((probes.shape[0], cortex.latent_dim), generator=generator, device=probes.device)
+
+
+def _dreams(cortex: Cortex, probes: Tensor, noise: Tensor, hc: HippocampusConfig) -> tuple[Tensor, Tensor]:
+    return dreams_of(cortex, latent_code(cortex)(probes), noise, hc)
 
 
 def probe_images(world: World, n: int) -> Tensor:
@@ -40,12 +57,19 @@ def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfi
 
 def evaluate_cohort(cortices: list[Cortex], world: World, cfg: EvalConfig, hcs: list[HippocampusConfig],
                     seeds: list[int], epochs: list[int]) -> list[dict]:
-    """`evaluate` of several brains at once (their metric options `cfg` shared): the encodings and the read-outs of
-    all of them in batch (`analysis.measure.measure_cohort`), each brain with its own streams; dreams brain by brain."""
+    """`evaluate` of several brains at once (their metric options `cfg` shared): the encodings, the read-outs and the
+    dreams of all of them in batch (`analysis.measure.measure_cohort`, `cohort_dreams`), each brain with its own
+    streams."""
     cortices = [_float32(c) for c in cortices]
     figures = measure_cohort(cohort_latent_code(cortices), world, seeds, epochs, **metric_options(cfg))
-    probes = probe_images(world, cfg.probes)
-    return [f | dreams(c, probes, hc, seed) for f, c, hc, seed in zip(figures, cortices, hcs, seeds)]
+    probes, groups = probe_images(world, cfg.probes), {}
+    for i, hc in enumerate(hcs):  # brains that recombine alike dream together
+        groups.setdefault(astuple(hc), []).append(i)
+    for group in groups.values():
+        dreamt = cohort_dreams([cortices[i] for i in group], probes, hcs[group[0]], [seeds[i] for i in group])
+        for i, d in zip(group, dreamt):
+            figures[i] |= d
+    return figures
 
 
 def metric_options(cfg: EvalConfig) -> dict:

@@ -88,11 +88,12 @@ def test_brains_that_cannot_share_a_cohort_are_refused_in_one_line(tmp_path, ove
 def test_a_cohort_measured_in_batch_gives_each_brain_its_lone_figures(tmp_path):
     """Epoch-end read-outs, occlusion curves, distance ratios and dreams of the cohort are measured together
     (analysis.measure.measure_cohort: one batched read-out for all brains whose options agree; the third brain's
-    read-out is longer, so it is measured apart). vmapped encodings round differently from a lone brain's: measured
+    read-out is longer, so it is measured apart; the second dreams its REM dreams from noise, so it dreams apart). vmapped encodings round differently from a lone brain's: measured
     here, the read-outs and curves came out identical and the ratios within 1.2e-7; asserted: within one test image
     and 1e-5."""
     cfgs = [tiny_config("epochs=2", f"seed={seed}", "eval.geometry=true", *extra)
-            for seed, extra in [(0, []), (1, ["scenario=no_rem"]), (2, ["eval.readout_epochs=3"])]]
+            for seed, extra in [(0, []), (1, ["scenario=no_rem", "hippocampus.recombination=noise"]),
+                                (2, ["eval.readout_epochs=3"])]]
     jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
     assert run_cohort(jobs) == [None] * 3
     for (cfg, run_dir), alone in zip(jobs, lone(tmp_path, cfgs)):
