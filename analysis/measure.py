@@ -101,11 +101,13 @@ def _per_brain(columns: dict[str, np.ndarray], brains: int) -> list[dict[str, fl
     return [{name: pick(column, i) for name, column in columns.items()} for i in range(brains)]
 
 
-def cohort_map(cortices: Sequence[Cortex], fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """fn(cortex, *args) of N cortices of one architecture at once, by torch.func.vmap over their stacked weights (a
-    copy: later training of the cortices is not seen): every argument and result has a leading brain axis, brain i's
-    in row i. vmap runs each convolution as one grouped convolution, so results agree with fn's on each cortex to
-    rounding, not bit for bit."""
+def cohort_map(cortices: Sequence[Cortex], fn: Callable[..., Tensor], vectorized: bool = True) -> Callable[..., Tensor]:
+    """fn(cortex, *args) of N cortices of one architecture at once: every argument and result has a leading brain
+    axis, brain i's in row i. vectorized: by torch.func.vmap over their stacked weights (a copy: later training of the
+    cortices is not seen), each convolution one grouped convolution, so results agree with fn's on each cortex to
+    rounding, not bit for bit; else cortex by cortex (fn's own arithmetic, the faster on a CPU)."""
+    if not vectorized:
+        return lambda *args: torch.stack([fn(cortex, *(a[i] for a in args)) for i, cortex in enumerate(cortices)])
     calls = [_Call(cortex, fn) for cortex in cortices]
     params, buffers = torch.func.stack_module_state(calls)
     base = copy.deepcopy(calls[0]).to("meta")  # the architecture only; the weights come from the stacked state
@@ -113,9 +115,9 @@ def cohort_map(cortices: Sequence[Cortex], fn: Callable[..., Tensor]) -> Callabl
     return lambda *args: batched(params, buffers, *args)
 
 
-def cohort_latent_code(cortices: Sequence[Cortex]) -> Callable[[Tensor], Tensor]:
+def cohort_latent_code(cortices: Sequence[Cortex], vectorized: bool = True) -> Callable[[Tensor], Tensor]:
     """E_z of N cortices at once (`cohort_map`): activity (N, b, 3, 32, 32) -> z (N, b, latent_dim)."""
-    return cohort_map(cortices, lambda cortex, x: latent_code(cortex)(x))
+    return cohort_map(cortices, lambda cortex, x: latent_code(cortex)(x), vectorized)
 
 
 class _Call(torch.nn.Module):

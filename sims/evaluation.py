@@ -25,10 +25,12 @@ def dreams(cortex: Cortex, probes: Tensor, hc: HippocampusConfig, seed: int) -> 
 
 
 @torch.no_grad()
-def cohort_dreams(cortices: list[Cortex], probes: Tensor, hc: HippocampusConfig, seeds: list[int]) -> list[dict]:
-    """`dreams` of several brains with one recombination (`hc`) at once, each with its own seed's noise."""
+def cohort_dreams(cortices: list[Cortex], probes: Tensor, hc: HippocampusConfig, seeds: list[int],
+                  vectorized: bool = True) -> list[dict]:
+    """`dreams` of several brains with one recombination (`hc`) at once (`cohort_map`), each with its own seed's
+    noise."""
     noise = torch.stack([_dream_noise(c, probes, seed) for c, seed in zip(cortices, seeds)])  # (N, probes, dim)
-    dream = cohort_map(cortices, lambda cortex, x, e: torch.stack(_dreams(cortex, x, e, hc)))
+    dream = cohort_map(cortices, lambda cortex, x, e: torch.stack(_dreams(cortex, x, e, hc)), vectorized)
     both = dream(probes.expand(len(cortices), *probes.shape), noise).cpu().numpy()  # (N, 2, probes, 3, 32, 32)
     return [{"dream_nrem": b[0], "dream_rem": b[1]} for b in both]
 
@@ -56,17 +58,18 @@ def evaluate(cortex: Cortex, world: World, cfg: EvalConfig, hc: HippocampusConfi
 
 
 def evaluate_cohort(cortices: list[Cortex], world: World, cfg: EvalConfig, hcs: list[HippocampusConfig],
-                    seeds: list[int], epochs: list[int]) -> list[dict]:
-    """`evaluate` of several brains at once (their metric options `cfg` shared): the encodings, the read-outs and the
-    dreams of all of them in batch (`analysis.measure.measure_cohort`, `cohort_dreams`), each brain with its own
-    streams."""
+                    seeds: list[int], epochs: list[int], vectorized: bool) -> list[dict]:
+    """`evaluate` of several brains at once (their metric options `cfg` shared): the read-outs of all of them in one
+    batch (`analysis.measure.measure_cohort`), each brain with its own streams; their encodings and dreams vmapped
+    over the brains (vectorized) or brain by brain (then every figure is the lone brain's to the bit)."""
     cortices = [_float32(c) for c in cortices]
-    figures = measure_cohort(cohort_latent_code(cortices), world, seeds, epochs, **metric_options(cfg))
+    figures = measure_cohort(cohort_latent_code(cortices, vectorized), world, seeds, epochs, **metric_options(cfg))
     probes, groups = probe_images(world, cfg.probes), {}
     for i, hc in enumerate(hcs):  # brains that recombine alike dream together
         groups.setdefault(astuple(hc), []).append(i)
     for group in groups.values():
-        dreamt = cohort_dreams([cortices[i] for i in group], probes, hcs[group[0]], [seeds[i] for i in group])
+        dreamt = cohort_dreams([cortices[i] for i in group], probes, hcs[group[0]], [seeds[i] for i in group],
+                               vectorized)
         for i, d in zip(group, dreamt):
             figures[i] |= d
     return figures

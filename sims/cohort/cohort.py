@@ -149,7 +149,7 @@ class Cohort:
             members = [self.members[i] for i in group]
             figures = evaluate_cohort([m.brain.cortex for m in members], self.world, members[0].cfg.eval,
                                       [m.cfg.hippocampus for m in members], [m.cfg.seed for m in members],
-                                      [m.epoch for m in members])
+                                      [m.epoch for m in members], self.vectorized)
             measured |= dict(zip(group, figures))
         for i in done:
             self.members[i].end_epoch(seconds[i], measured.get(i))
