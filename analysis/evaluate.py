@@ -37,7 +37,7 @@ from records.errors import PadError
 from records.files import atomic_write
 from records.variables import (FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, OCCLUSION_LEVELS, PCA_VARIABLES,
                                READOUT_VARIABLES)
-from world import DataConfig, World, fingerprint, load_arrays, same_data
+from world import DataConfig, World, load_arrays, same_data
 from world.fingerprint import ATTRIBUTE as FINGERPRINT, describe
 
 VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
@@ -169,9 +169,9 @@ def run_world(attrs: dict, config: DictConfig, data_root: str | None, device: to
     data_cfg = structured(DataConfig, config.data, "data")
     if data_root is not None:
         data_cfg.root = data_root
-    arrays = load_arrays(data_cfg)
-    check_data(attrs, arrays, data_cfg, activity, data_root is not None)
-    return World(arrays, device, config.optim.batch_size)
+    world = World(load_arrays(data_cfg), device, config.optim.batch_size)  # its fingerprint computed once, there
+    check_data(attrs, world, data_cfg, activity, data_root is not None)
+    return world
 
 
 def run_config(run: xr.Dataset, path: Path) -> DictConfig:
@@ -201,11 +201,11 @@ def structured(schema: type, node: DictConfig, group: str):
         raise PadError(f"{group}: the run's config does not fit this version ({str(e).splitlines()[0]})") from None
 
 
-def check_data(attrs: dict, arrays, data_cfg: DataConfig, activity: Path, given: bool) -> None:
+def check_data(attrs: dict, world: World, data_cfg: DataConfig, activity: Path, given: bool) -> None:
     """Refuse to measure a run on other images than those it lived on (the fingerprint the simulator recorded)."""
-    resolved = fingerprint(arrays)
+    resolved = world.fingerprint
     if FINGERPRINT not in attrs:
-        warn(f"{activity}: no {FINGERPRINT} (written before fingerprints): cannot check that {arrays.source} "
+        warn(f"{activity}: no {FINGERPRINT} (written before fingerprints): cannot check that {world.source} "
              f"is the data the run lived on ({attrs.get('data_source', 'unknown')})")
         return
     try:

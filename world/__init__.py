@@ -4,8 +4,8 @@ Its own package, beside the simulator, so that the analysis can read the images 
 `sims`; it imports only `records`, `cortex` (pixels -> low-level activity) and third-party packages.
 """
 from world.config import DataConfig, DataName
-from world.fingerprint import fingerprint, fingerprint_json, same_data
+from world.fingerprint import fingerprint, same_data
 from world.sources import Arrays, load_arrays
 from world.world import World
 
-__all__ = ["Arrays", "DataConfig", "DataName", "World", "fingerprint", "fingerprint_json", "load_arrays", "same_data"]
+__all__ = ["Arrays", "DataConfig", "DataName", "World", "fingerprint", "load_arrays", "same_data"]

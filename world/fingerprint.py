@@ -6,7 +6,6 @@ after data.train_size / data.test_size, in a fixed layout (images (n, 32, 32, 3)
 each preceded by its shape), so the same images give the same checksum from a .npz copy or torchvision's files.
 """
 import hashlib
-import json
 
 import numpy as np
 
@@ -29,11 +28,6 @@ def fingerprint(arrays: Arrays) -> dict:
         _update(digest, np.asarray(labels, dtype="<i8"))
     return {"source": arrays.source, "train_size": int(len(arrays.train_y)), "test_size": int(len(arrays.test_y)),
             "sha256": digest.hexdigest()}
-
-
-def fingerprint_json(arrays: Arrays) -> str:
-    """The fingerprint as the activity file stores it."""
-    return json.dumps(fingerprint(arrays))
 
 
 def same_data(recorded: dict, resolved: dict) -> bool:

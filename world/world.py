@@ -5,7 +5,7 @@ from torch import Tensor
 
 from cortex import to_activity
 from records.errors import PadError
-from world.fingerprint import fingerprint_json
+from world.fingerprint import fingerprint
 from world.sources import Arrays
 
 
@@ -16,7 +16,7 @@ class World:
         self.test_x, self.test_y = as_tensor(arrays.test_x), as_tensor(arrays.test_y)
         self.test_exact = as_tensor(arrays.test_exact)
         self.source = arrays.source
-        self.fingerprint = fingerprint_json(arrays)  # what the run lived on (the activity file's data_fingerprint)
+        self.fingerprint = fingerprint(arrays)  # computed once: the activity file's data_fingerprint, evaluate's check
         self.batch_size = batch_size
         if len(self.train_y) < batch_size:
             raise PadError(f"data.train_size={len(self.train_y)}: fewer images than one batch of optim.batch_size={batch_size}")
