@@ -1,4 +1,5 @@
 """The loop: days of Wake, nights of sleep cycles, epoch-end evaluation, activity file and checkpoints."""
+import json
 import signal
 import time
 from dataclasses import replace
@@ -37,7 +38,7 @@ class DayPlan(NamedTuple):
     day: int  # since the run began
     night: Night  # the day's steps and the night's
     row: int  # the recorder's row of the day's first step
-    batch: list[int]  # the next batch of the epoch's order a daytime Wake step takes (advanced in place)
+    first_batch: int  # the batch of the epoch's order the day's first Wake step takes (step k takes first_batch + k)
 
 
 class Simulator:
@@ -63,7 +64,7 @@ class Simulator:
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
-                 "data_fingerprint": self.world.fingerprint}
+                 "data_fingerprint": json.dumps(self.world.fingerprint)}
         self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
                                  scenario_label(config), cfg.seed, self.dtype)
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
@@ -97,7 +98,7 @@ class Simulator:
         plan = self.plan_day()
         for k, step in enumerate(plan.night.steps):
             drive = step.plasticity.drive
-            inputs = self.step_inputs(plan, step)
+            inputs = self.step_inputs(plan, k, step)
             result = PHASES[drive](self.brain, inputs, step.plasticity, self.phase_config(step), self.streams[STREAMS[drive]])
             self.after_step(plan, k, step, result)
         self.day_in_epoch += 1
@@ -106,17 +107,17 @@ class Simulator:
         """Today's night (drawn from the night stream, once per day) with its rows in the recorder."""
         day = (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
         night = self.planner.night(day, self.streams["night"])
-        return DayPlan(day, night, self.recorder.log_night(day, night), [self.day_in_epoch * self.cfg.schedule.day_steps])
+        return DayPlan(day, night, self.recorder.log_night(day, night), self.day_in_epoch * self.cfg.schedule.day_steps)
 
-    def step_inputs(self, plan: "DayPlan", step: PlannedStep) -> Tensor:
-        """What drives V1 in a step, drawn from this brain's streams: the day's own Wake steps live the epoch's order,
-        other sensory steps see random images; replay and recombination recall episodes (the hippocampus's draws)."""
+    def step_inputs(self, plan: "DayPlan", k: int, step: PlannedStep) -> Tensor:
+        """What drives V1 in step k, drawn from this brain's streams: the day's own Wake steps (the night's first
+        `day_steps`) live the epoch's order, other sensory steps see random images; replay and recombination recall
+        episodes (the hippocampus's draws)."""
         cfg, drive = self.cfg, step.plasticity.drive
         if drive == Drive.SENSORY:
             if not step.daytime:
                 return self.world.sample(self.streams["arousal"]).to(self.dtype)
-            plan.batch[0] += 1
-            return self.world.batch(self.order, plan.batch[0] - 1).to(self.dtype)
+            return self.world.batch(self.order, plan.first_batch + k).to(self.dtype)
         strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
         return recall(self.brain.hippocampus, strategy, cfg.hippocampus, plan.day, cfg.optim.batch_size,
                       self.day_in_epoch == 0, self.streams[STREAMS[drive]])

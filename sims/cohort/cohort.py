@@ -82,7 +82,7 @@ class Cohort:
                 member, step = self.members[i], plan.night.steps[k]
                 phase, cfg = PHASE_OF_DRIVE[step.plasticity.drive], member.phase_config(step)
                 key = (phase, phase.structure(step.plasticity, cfg), step.plasticity.generator_plastic)
-                groups.setdefault(key, []).append((i, step, member.step_inputs(plan, step), cfg))
+                groups.setdefault(key, []).append((i, step, member.step_inputs(plan, k, step), cfg))
         return groups
 
     def _step(self, phase, structure, group: list, plans: dict, k: int) -> None:
