@@ -45,7 +45,7 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
                 checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
             check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
-            done = _epochs_done(cfg, run_dir)
+            done = epochs_done(cfg, run_dir)
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
@@ -123,7 +123,7 @@ def _check_keys(parsed: list) -> None:
 _MISSING = object()
 
 
-def _epochs_done(cfg: DictConfig, run_dir: Path) -> int:
+def epochs_done(cfg: DictConfig, run_dir: Path) -> int:
     """Check the device, and that `cfg` may continue the checkpoint in `run_dir`; the epochs that run has lived."""
     resolve_device(cfg.device)
     checkpoint = run_dir / "checkpoints" / "last.pt"

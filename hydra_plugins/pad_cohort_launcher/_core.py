@@ -18,11 +18,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
 from omegaconf import DictConfig, open_dict
 
-from records.checkpoints import load_checkpoint
 from records.errors import PadError
 from sims.cohort import run_cohort
 from sims.job import FILES, diverged_jobs, fail, report_finished
-from sims.preflight import check_launcher
+from sims.preflight import check_launcher, epochs_done
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,7 @@ def _train(jobs: list[Job], vectorize: str) -> None:
     torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
     to_train = []
     for cfg, run_dir in jobs:
-        if (lived := _epochs_lived(run_dir)) >= cfg.epochs:  # finished: no place in the cohort
+        if (lived := _epochs_lived(cfg, run_dir)) >= cfg.epochs:  # finished: no place in the cohort
             _report_finished(cfg, run_dir, lived)
         else:
             to_train.append((cfg, run_dir))
@@ -95,28 +94,17 @@ def _train(jobs: list[Job], vectorize: str) -> None:
         fail(f"error: {e.filename or 'the cohort'}: {e.strerror or e}", 2)
     except KeyboardInterrupt as e:
         fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
-    if len(outcomes) != len(to_train):
-        raise RuntimeError(f"run_cohort returned {len(outcomes)} outcomes for {len(to_train)} brains")
-    bad_input = False
     for (cfg, run_dir), outcome in zip(to_train, outcomes):
         if outcome is None:
             print(f"done: {run_dir} ({FILES})")
-            continue
-        print(f"error: {run_dir}: {outcome}", file=sys.stderr)
-        if outcome.startswith("diverged"):  # records.errors.Diverged's diagnosis: the sweep goes on, exit 3 at its end
+        else:  # its divergence diagnosis: the sweep goes on, exit 3 at its end
+            print(f"error: {run_dir}: {outcome}", file=sys.stderr)
             diverged_jobs.append(str(run_dir))
-        else:
-            bad_input = True
-    if bad_input:  # as a lone sweep ends at a job's bad input (exit 2), after this cohort's other brains
-        sys.exit(2)
 
 
-def _epochs_lived(run_dir: Path) -> int:
-    checkpoint = run_dir / "checkpoints" / "last.pt"
-    if not checkpoint.exists():
-        return 0
+def _epochs_lived(cfg: DictConfig, run_dir: Path) -> int:
     try:
-        return int(load_checkpoint(checkpoint)["epoch"]) - 1
+        return epochs_done(cfg, run_dir)
     except PadError as e:
         fail(f"error: {e}", 2)
 
