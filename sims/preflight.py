@@ -3,6 +3,7 @@
 Every override (of every job of a sweep), the device, the checkpoint of a run directory that already has one, and the data.
 A failure is a PadError with one line naming the offending override, key or path.
 """
+import shutil
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -18,7 +19,7 @@ from records.errors import PadError
 from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
 from sims.cohort import check_shared
-from sims.device import resolve_device
+from sims.device import check_device_name, resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
 from sims.validation import check_data_fits, validate
@@ -40,12 +41,12 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
         checked_data = {}  # data config -> training images
         configs = []  # every job's, for a launcher that trains them together
         for num, job in enumerate(_jobs(overrides, multirun)):
-            cfg, run_dir, cohort_size = _job(job, num, multirun)
+            cfg, run_dir, cohort_size, runs_here = _job(job, num, multirun)
             configs.append(cfg)
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
                 checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
             check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
-            done = epochs_done(cfg, run_dir)
+            done = epochs_done(cfg, run_dir, here=runs_here)
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
@@ -72,14 +73,17 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     return [own + [o.input_line for o in task]]
 
 
-def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path, int | None]:
-    """Job `num`'s configuration, as its run gets it, its run directory, and the brains per cohort if the sweep's
-    launcher trains brains together (None otherwise)."""
+def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path, int | None, bool]:
+    """Job `num`'s configuration, as its run gets it, its run directory, the brains per cohort if the sweep's
+    launcher trains brains together (None otherwise), and whether the brain will live on this machine."""
     cfg = _compose(overrides)
     with read_write(cfg):
         cfg.hydra.job.num = num
     HydraConfig.instance().set_config(cfg)  # run directories may name ${hydra:...}
     cohort_size = check_launcher(cfg.hydra.launcher) if multirun else None
+    runs_here = not (multirun and runs_elsewhere(cfg.hydra.launcher))
+    if not runs_here:
+        _check_slurm(cfg)
     if multirun:
         run_dir = _hydra_call(lambda: Path(cfg.hydra.sweep.dir, cfg.hydra.sweep.subdir), "hydra.sweep")
     else:
@@ -88,16 +92,19 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
         del cfg["hydra"]
     validate(OmegaConf.to_object(cfg))
     check_writable_folder(run_dir, f"{run_dir} (the run directory)")
-    return cfg, run_dir, cohort_size
+    return cfg, run_dir, cohort_size, runs_here
 
 
-COHORT_LAUNCHER = "hydra_plugins.pad_cohort_launcher.cohort_launcher.CohortLauncher"  # hydra/launcher=cohort
+COHORT_LAUNCHERS = {f"hydra_plugins.pad_cohort_launcher.cohort_launcher.{name}"  # hydra/launcher=cohort, cohort_*
+                    for name in ("CohortLauncher", "SlurmCohortLauncher", "LocalCohortLauncher")}
+REMOTE_LAUNCHERS = {"hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",  # slurm, cohort_slurm
+                    "hydra_plugins.pad_cohort_launcher.cohort_launcher.SlurmCohortLauncher"}
 
 
 def check_launcher(launcher: DictConfig) -> int | None:
-    """hydra/launcher=cohort: its brains per cohort, checked (what Hydra's types cannot say: at least one); None for
-    any other launcher."""
-    if launcher.get("_target_") != COHORT_LAUNCHER:
+    """A cohort launcher: its brains per cohort, checked (what Hydra's types cannot say: at least one); None for any
+    other launcher."""
+    if launcher.get("_target_") not in COHORT_LAUNCHERS:
         return None
     if launcher.size < 1:
         raise PadError(f"hydra.launcher.size={launcher.size}: brains per cohort; must be at least 1")
@@ -123,9 +130,23 @@ def _check_keys(parsed: list) -> None:
 _MISSING = object()
 
 
-def epochs_done(cfg: DictConfig, run_dir: Path) -> int:
-    """Check the device, and that `cfg` may continue the checkpoint in `run_dir`; the epochs that run has lived."""
-    resolve_device(cfg.device)
+def runs_elsewhere(launcher: DictConfig) -> bool:
+    """Whether the launcher's jobs live on other machines (SLURM nodes), whose devices this machine cannot see."""
+    return launcher.get("_target_") in REMOTE_LAUNCHERS
+
+
+def _check_slurm(cfg: DictConfig) -> None:
+    """A SLURM launcher needs a machine that can submit to SLURM (submitit looks for `srun`)."""
+    if shutil.which("srun") is None:
+        name = cfg.hydra.runtime.choices.get("hydra/launcher", "slurm")
+        raise PadError(f"hydra/launcher={name}: no SLURM on this machine (srun not found); submit from a SLURM login "
+                       "node, or run here with hydra/launcher=cohort_local or submitit_local")
+
+
+def epochs_done(cfg: DictConfig, run_dir: Path, here: bool = True) -> int:
+    """Check the device (its name only, unless the brain lives `here`, on this machine), and that `cfg` may continue
+    the checkpoint in `run_dir`; the epochs that run has lived."""
+    resolve_device(cfg.device) if here else check_device_name(cfg.device)
     checkpoint = run_dir / "checkpoints" / "last.pt"
     if not checkpoint.exists():
         return 0

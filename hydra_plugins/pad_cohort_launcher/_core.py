@@ -21,7 +21,7 @@ from omegaconf import DictConfig, open_dict
 from records.errors import PadError
 from sims.cohort import run_cohort
 from sims.job import FILES, diverged_jobs, fail, report_finished
-from sims.preflight import check_launcher, epochs_done
+from sims.preflight import check_launcher, epochs_done, runs_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ Job = tuple[DictConfig, Path]  # a brain's task config and its run directory, as
 
 
 def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> list[JobReturn]:
-    """Every job of `job_overrides` (in sweep order), in consecutive cohorts of at most `launcher.size`, one cohort
-    after the other; a JobReturn per job, in the same order."""
+    """Every job of `job_overrides` (in sweep order), in consecutive cohorts of at most `launcher.size`: each job
+    started as the basic launcher starts it, then the cohorts' unfinished brains trained by `launcher.train` (here,
+    one cohort after the other; under submitit, one job per cohort); a JobReturn per job, in the same order."""
     setup_globals()
     config, context = launcher.config, launcher.hydra_context
     assert config is not None and context is not None
@@ -44,16 +45,48 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
     starts = range(0, len(job_overrides), size)
     log.info(f"Launching {len(job_overrides)} jobs as {len(starts)} cohort(s) of at most {size} brains")
     returns: list[JobReturn] = []
+    cohorts: list[list[Job]] = []  # each cohort's brains still to train
+    here = not runs_elsewhere(config.hydra.launcher)  # the brains live on this machine (not on SLURM nodes)
     for n, start in enumerate(starts, 1):
         chunk = job_overrides[start:start + size]
         first = initial_job_idx + start
         log.info(f"Cohort {n}/{len(starts)}: jobs #{first} to #{first + len(chunk) - 1}")
         started = [_start(launcher, first + k, overrides) for k, overrides in enumerate(chunk)]
-        _train([ret.return_value for ret in started], launcher.vectorize)
+        if to_train := _unfinished([ret.return_value for ret in started], here):
+            cohorts.append(to_train)
         for ret in started:
             ret.return_value = None  # what sims.job.run_job returns: COMPLETED, diverged or not (as a lone sweep's job)
         returns.extend(started)
+    for cohort, outcomes in zip(cohorts, launcher.train(cohorts)):
+        _report(cohort, outcomes)
     return returns
+
+
+def train_in_process(cohorts: list[list[Job]], vectorize: str) -> list[list[str | None]]:
+    """The cohorts trained in this process, one after the other; bad input or a failing disk ends the sweep with 2,
+    Ctrl-C with 130."""
+    outcomes = []
+    for jobs in cohorts:
+        try:
+            outcomes.append(train_cohort(jobs, vectorize))
+        except PadError as e:
+            fail(f"error: {e}", 2)
+        except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoints kept
+            fail(f"error: {os_error(e)}", 2)
+        except KeyboardInterrupt as e:
+            fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
+    return outcomes
+
+
+def train_cohort(jobs: list[Job], vectorize: str) -> list[str | None]:
+    """One cohort trained, wherever it runs (this process, a submitit job): per brain None (it lived to its end) or
+    its divergence diagnosis."""
+    torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
+    return run_cohort(jobs, vectorize=vectorize)
+
+
+def os_error(e: OSError) -> str:
+    return f"{e.filename or 'the cohort'}: {e.strerror or e}"
 
 
 def _start(launcher, idx: int, overrides: Sequence[str]) -> JobReturn:
@@ -75,26 +108,21 @@ def _collect(cfg: DictConfig) -> Job:
     return cfg, Path(HydraConfig.get().runtime.output_dir)
 
 
-def _train(jobs: list[Job], vectorize: str) -> None:
-    """Train one cohort; say how each brain ended, as sims.job says it for a lone job of a sweep."""
-    torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
+def _unfinished(jobs: list[Job], here: bool) -> list[Job]:
+    """The jobs whose brains have epochs left (their device checked if they live `here`, on this machine); a finished
+    one has no place in a cohort: it says so, as a rerun of a lone job does."""
     to_train = []
     for cfg, run_dir in jobs:
-        if (lived := _epochs_lived(cfg, run_dir)) >= cfg.epochs:  # finished: no place in the cohort
+        if (lived := _epochs_lived(cfg, run_dir, here)) >= cfg.epochs:
             _report_finished(cfg, run_dir, lived)
         else:
             to_train.append((cfg, run_dir))
-    if not to_train:
-        return
-    try:
-        outcomes = run_cohort(to_train, vectorize=vectorize)
-    except PadError as e:
-        fail(f"error: {e}", 2)
-    except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoints kept
-        fail(f"error: {e.filename or 'the cohort'}: {e.strerror or e}", 2)
-    except KeyboardInterrupt as e:
-        fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
-    for (cfg, run_dir), outcome in zip(to_train, outcomes):
+    return to_train
+
+
+def _report(jobs: list[Job], outcomes: list[str | None]) -> None:
+    """How each brain of a cohort ended, as sims.job says it for a lone job of a sweep."""
+    for (cfg, run_dir), outcome in zip(jobs, outcomes):
         if outcome is None:
             print(f"done: {run_dir} ({FILES})")
         else:  # its divergence diagnosis: the sweep goes on, exit 3 at its end
@@ -102,9 +130,9 @@ def _train(jobs: list[Job], vectorize: str) -> None:
             diverged_jobs.append(str(run_dir))
 
 
-def _epochs_lived(cfg: DictConfig, run_dir: Path) -> int:
+def _epochs_lived(cfg: DictConfig, run_dir: Path, here: bool) -> int:
     try:
-        return epochs_done(cfg, run_dir)
+        return epochs_done(cfg, run_dir, here)
     except PadError as e:
         fail(f"error: {e}", 2)
 
