@@ -13,6 +13,9 @@ import torch
 # rem: REM's recall picks and cortical noise; night: the protocol's draws (periods kept, arousals' places);
 # arousal: the images seen by Wake steps outside the day (arousals).
 PURPOSES = ("data", "wake", "nrem", "rem", "night", "arousal")
+# Streams whose draws the host reads (a night's plan decides which steps run): on the CPU, whatever the brain's device,
+# so that planning a night never waits for a GPU (a read of a CUDA draw would synchronise once a day).
+ON_HOST = ("night",)
 
 
 def derived_seed(seed: int, purpose: str) -> int:
@@ -23,7 +26,8 @@ def derived_seed(seed: int, purpose: str) -> int:
 
 class Streams:
     def __init__(self, seed: int, device: torch.device):
-        self.generators = {p: torch.Generator(device=device).manual_seed(derived_seed(seed, p)) for p in PURPOSES}
+        self.generators = {p: torch.Generator(device="cpu" if p in ON_HOST else device).manual_seed(derived_seed(seed, p))
+                           for p in PURPOSES}
 
     def __getitem__(self, purpose: str) -> torch.Generator:
         return self.generators[purpose]

@@ -1,11 +1,14 @@
 """On a CUDA device: the simulator runs there without host synchronisation in its steps, and starts as on the CPU."""
+import contextlib
+
 import pytest
 import torch
 
 from records.checkpoints import load_checkpoint
-from sims.cohort import run_cohort
+from sims.cohort import Cohort, run_cohort
 from sims.simulator import Simulator, run
 from tests.helpers import tiny_config
+from tests.test_host_syncs import NIGHTS, SMALL
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 
@@ -41,3 +44,38 @@ def test_a_cuda_cohort_is_close_to_its_brains_alone_on_cuda(tmp_path, vectorize)
                      for side in ("cohort", "lone"))
         for name, w in want.items():
             assert (got[name] - w).abs().max() <= 5 * 2e-4, name
+
+
+@contextlib.contextmanager
+def syncs_raise():
+    """Any synchronising CUDA call inside raises (what tests/test_host_syncs.py watches for on the CPU)."""
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        yield
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.parametrize("night", NIGHTS)
+def test_every_kind_of_night_lives_on_cuda_without_syncs(night, tmp_path):
+    sim = Simulator(tiny_config(*SMALL, *NIGHTS[night], "device=cuda"), tmp_path)
+    assert sim.streams["night"].device.type == "cpu" and sim.streams["rem"].device.type == "cuda"
+    sim.begin_epoch()
+    sim.live_day()  # warm-up: cuDNN autotuning and allocations
+    with syncs_raise():
+        for _ in range(2):
+            sim.live_day()
+
+
+@pytest.mark.parametrize("vectorize", ["vmap", "loop"])
+def test_a_cuda_cohort_lives_its_days_without_syncs(vectorize, tmp_path):
+    jobs = [(tiny_config(*SMALL, *overrides, f"seed={k}", "device=cuda"), tmp_path / name)
+            for k, (name, overrides) in enumerate(NIGHTS.items())]
+    cohort = Cohort(jobs, vectorize)
+    for member in cohort.members:
+        member.begin_epoch()
+    front = list(range(len(jobs)))
+    cohort.live_day(front)  # warm-up
+    with syncs_raise():
+        for _ in range(2):
+            cohort.live_day(front)
