@@ -8,3 +8,8 @@ class PadError(Exception):
 class Diverged(Exception):
     """A brain's losses, weights or Adam state became non-finite. Its message is the one-line diagnosis (day, phase,
     figure); the run stops, keeping its last good checkpoint, and the activity file shows where it happened."""
+
+
+def first_line(e: BaseException) -> str:
+    """An exception's message cut to its first line (its type's name if it has none), for a one-line error."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]

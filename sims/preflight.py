@@ -15,7 +15,7 @@ from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
-from records.errors import PadError
+from records.errors import PadError, first_line
 from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
 from sims.cohort import check_shared
@@ -146,7 +146,10 @@ def _check_slurm(cfg: DictConfig) -> None:
 def epochs_done(cfg: DictConfig, run_dir: Path, here: bool = True) -> int:
     """Check the device (its name only, unless the brain lives `here`, on this machine), and that `cfg` may continue
     the checkpoint in `run_dir`; the epochs that run has lived."""
-    resolve_device(cfg.device) if here else check_device_name(cfg.device)
+    if here:
+        resolve_device(cfg.device)
+    else:
+        check_device_name(cfg.device)
     checkpoint = run_dir / "checkpoints" / "last.pt"
     if not checkpoint.exists():
         return 0
@@ -159,7 +162,7 @@ def _parse(parser: OverridesParser, arg: str):
     try:
         return parser.parse_override(arg)
     except HydraException as e:
-        raise PadError(f"{arg}: cannot parse ({_first_line(e)})") from None
+        raise PadError(f"{arg}: cannot parse ({first_line(e)})") from None
 
 
 def _compose(overrides: list[str]) -> DictConfig:
@@ -178,7 +181,7 @@ def _compose(overrides: list[str]) -> DictConfig:
     if isinstance(error, MissingConfigException) and error.options:
         raise PadError(f"{culprit or error.missing_cfg_file}: not one of {', '.join(error.options)}") from None
     cause = error.__cause__ if isinstance(error.__cause__, OmegaConfBaseException) else error
-    raise PadError(f"{culprit or getattr(cause, 'full_key', None) or 'config'}: {_first_line(cause)}") from None
+    raise PadError(f"{culprit or getattr(cause, 'full_key', None) or 'config'}: {first_line(cause)}") from None
 
 
 def _composes(overrides: list[str]) -> bool:
@@ -193,8 +196,4 @@ def _hydra_call(fn, name: str):
     try:
         return fn()
     except (HydraException, OmegaConfBaseException) as e:
-        raise PadError(f"{name}: {_first_line(e)}") from None
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise PadError(f"{name}: {first_line(e)}") from None

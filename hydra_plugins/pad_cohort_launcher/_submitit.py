@@ -14,7 +14,7 @@ import submitit
 from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
 from omegaconf import OmegaConf
 
-from records.errors import PadError
+from records.errors import PadError, first_line
 from sims.job import fail
 
 from ._core import Job, os_error, train_cohort
@@ -47,18 +47,14 @@ def train_by_submitit(cohorts: list[list[Job]], cluster: str, params: dict, vect
         with contextlib.redirect_stderr(io.StringIO()):  # submitit repeats sbatch's complaint there; said once below
             jobs = executor.map_array(CohortJob(), cohorts, [vectorize] * len(cohorts))
     except submitit.core.utils.FailedJobError as e:  # sbatch said no
-        fail(f"error: {cluster}: the cohorts' submission failed: {_first_line(e)}", 2)
+        fail(f"error: {cluster}: the cohorts' submission failed: {first_line(e)}", 2)
     log.info(f"Submitted {len(jobs)} cohort job(s): {', '.join(job.job_id for job in jobs)}")
     results = []
     for job in jobs:
         try:
             results.append(job.result())
         except submitit.core.utils.UncompletedJobError as e:  # killed, out of memory, ...: the node's own words
-            results.append(f"error: cohort job {job.job_id} failed ({_first_line(e)}); its log: {job.paths.stderr}")
+            results.append(f"error: cohort job {job.job_id} failed ({first_line(e)}); its log: {job.paths.stderr}")
     if errors := [r for r in results if isinstance(r, str)]:
         fail("\n".join(errors), 2)
     return results
-
-
-def _first_line(e: Exception) -> str:
-    return next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
