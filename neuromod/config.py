@@ -1,6 +1,11 @@
 from dataclasses import dataclass, field
 from enum import Enum
 
+from records.schema import setting
+
+# Levels are fractions of the waking level; no drug of neuromod.drugs at full dose gives more than 1.5 of it.
+MAX_LEVEL = 10.0
+
 
 class LevelMode(str, Enum):
     """How levels act. thresholds (the paper): a modulator acts fully at or above its threshold, not at all below.
@@ -13,8 +18,8 @@ class LevelMode(str, Enum):
 
 @dataclass
 class LevelsConfig:
-    ach: float
-    na: float
+    ach: float = setting(low=0, high=MAX_LEVEL)
+    na: float = setting(low=0, high=MAX_LEVEL)
 
 
 @dataclass
@@ -27,6 +32,6 @@ class NeuromodConfig:
     wake: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=1.0, na=1.0))
     nrem: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=0.2, na=0.2))
     rem: LevelsConfig = field(default_factory=lambda: LevelsConfig(ach=1.0, na=0.0))
-    ach_threshold: float = 0.5
-    na_threshold: float = 0.5
+    ach_threshold: float = setting(0.5, low=0, high=MAX_LEVEL)
+    na_threshold: float = setting(0.5, low=0, high=MAX_LEVEL)
     mode: LevelMode = LevelMode.thresholds

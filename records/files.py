@@ -32,6 +32,8 @@ def check_writable_folder(path: str | os.PathLike, name: str) -> Path:
         raise PadError(f"{name}: exists and is not a folder")
     ancestor = path
     while not ancestor.exists():
+        if ancestor.is_symlink():  # exists() is False for a link to nowhere, and for a loop of links
+            raise PadError(f"{name}: {ancestor} is a symbolic link that leads nowhere (broken, or a loop)")
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise PadError(f"{name}: {ancestor} is a file, not a folder")

@@ -7,7 +7,13 @@ from cortex import CortexConfig
 from hippocampus import HippocampusConfig
 from neuromod import BrainState, LevelsConfig, NeuromodConfig
 from sims.homeostat import HomeostatConfig
+from neuromod.drugs import DRUGS
+from records.schema import setting
 from world.config import DataConfig, DataName  # noqa: F401 (the data group's schema lives with the world)
+
+STATES = tuple(s.value for s in BrainState)  # WAKE, NREM, REM: the keys of a block's `keep` and `levels`
+PHASES = ("wake", "nrem", "rem")  # the keys of a block's `weights`
+NAME = dict(pattern=r"[A-Za-z0-9_.+-]+", why="a name of letters, digits and _ . + - (it names files and folders)")
 
 
 class DType(str, Enum):
@@ -27,15 +33,15 @@ class Autocast(str, Enum):
 @dataclass
 class Period:
     state: BrainState
-    steps: int = 1
+    steps: int = setting(1, low=0)
 
 
 @dataclass
 class ScheduleConfig:
     """A day is `day_steps` Wake steps; the night after it is `cycles` repetitions of `cycle`'s periods."""
 
-    day_steps: int = 1
-    cycles: int = 1
+    day_steps: int = setting(1, low=1)
+    cycles: int = setting(1, low=0)
     cycle: list[Period] = field(default_factory=lambda: [Period(BrainState.NREM, 1), Period(BrainState.REM, 1)])
 
 
@@ -48,25 +54,25 @@ class BlockUnit(str, Enum):
 class Block:
     """A stretch of the run whose nights differ from the scenario's: [start, stop) in the protocol's unit."""
 
-    name: str = "manipulation"
-    start: int = 1
-    stop: Optional[int] = None  # exclusive; None: to the end of the run
+    name: str = setting("manipulation", **NAME)
+    start: int = setting(1, low=0)
+    stop: Optional[int] = setting(None, low=1)  # exclusive; None: to the end of the run
     cycle: Optional[list[Period]] = None  # this block's night cycle (None: the schedule's)
-    cycles: Optional[int] = None  # cycles per night (None: the schedule's)
-    keep: dict[str, float] = field(default_factory=dict)  # state -> probability each of its periods is kept, per night
-    night_fraction: float = 1.0  # < 1: restriction, cut from the night's end (REM-rich) first; > 1: lengthened
-    arousals: int = 0  # Wake steps at random places of each night: they see the world and store episodes
-    levels: dict[str, LevelsConfig] = field(default_factory=dict)  # state (WAKE, NREM, REM) -> its levels here
-    weights: dict[str, float] = field(default_factory=dict)  # phase (wake, nrem, rem) -> its loss weight here
+    cycles: Optional[int] = setting(None, low=0)  # cycles per night (None: the schedule's)
+    keep: dict[str, float] = setting(factory=dict, keys=STATES, low=0, high=1)  # state -> probability each of its periods is kept, per night
+    night_fraction: float = setting(1.0, low=0)  # < 1: restriction, cut from the night's end (REM-rich) first; > 1: lengthened
+    arousals: int = setting(0, low=0)  # Wake steps at random places of each night: they see the world and store episodes
+    levels: dict[str, LevelsConfig] = setting(factory=dict, keys=STATES)  # state (WAKE, NREM, REM) -> its levels here
+    weights: dict[str, float] = setting(factory=dict, keys=PHASES, low=0)  # phase (wake, nrem, rem) -> its loss weight here
 
 
 @dataclass
 class DrugDose:
     """A named drug (neuromod.drugs.DRUGS) given on every night of some blocks."""
 
-    name: str = "scopolamine"
-    blocks: list[str] = field(default_factory=list)
-    dose: float = 1.0  # fraction of the full effect
+    name: str = setting("scopolamine", choices=tuple(DRUGS))
+    blocks: list[str] = setting(factory=list, **NAME)
+    dose: float = setting(1.0, low=0, high=10)  # fraction of the full effect
 
 
 @dataclass
@@ -74,7 +80,7 @@ class ProtocolConfig:
     """How nights change over the run: blocks (baseline, manipulation, recovery) and drugs. No block: every night is
     the scenario's."""
 
-    name: str = "none"
+    name: str = setting("none", **NAME)
     unit: BlockUnit = BlockUnit.epoch
     blocks: list[Block] = field(default_factory=list)
     drugs: list[DrugDose] = field(default_factory=list)
@@ -82,23 +88,23 @@ class ProtocolConfig:
 
 @dataclass
 class WakePhase:
-    weight: float = 1.0  # W: weight of the reconstruction loss (the KL and discriminator terms keep weight 1, as published)
+    weight: float = setting(1.0, low=0)  # W: weight of the reconstruction loss (the KL and discriminator terms keep weight 1, as published)
     # std of Gaussian noise added to z before G's reconstruction: the authors' epsilon, 0.5 "for models without the REM
     # phase" (w/o REM, Wake only)
-    latent_noise_std: float = 0.0
+    latent_noise_std: float = setting(0.0, low=0)
 
 
 @dataclass
 class NremPhase:
     # N: weight of the latent reconstruction loss. 0 is the authors' N = 0: no NREM learning, but the slot's encoder
     # step still happens (under optim.idle_parameters=momentum it moves E on its momentum alone).
-    weight: float = 1.0
-    max_square: int = 8  # occlusion square sizes are drawn from 1..max_square
+    weight: float = setting(1.0, low=0)
+    max_square: int = setting(8, low=1, high=32)  # occlusion square sizes are drawn from 1..max_square
 
 
 @dataclass
 class RemPhase:
-    weight: float = 1.0  # R: weight of the adversarial loss; 0 switches the phase off (no update at all, as the authors' R = 0)
+    weight: float = setting(1.0, low=0)  # R: weight of the adversarial loss; 0 switches the phase off (no update at all, as the authors' R = 0)
 
 
 @dataclass
@@ -122,32 +128,32 @@ class IdleParameters(str, Enum):
 
 @dataclass
 class OptimConfig:
-    batch_size: int = 64
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
+    batch_size: int = setting(64, low=1)
+    lr: float = setting(2e-4, above=0)
+    beta1: float = setting(0.5, low=0, below=1)
+    beta2: float = setting(0.999, low=0, below=1)
     idle_parameters: IdleParameters = IdleParameters.momentum
 
 
 @dataclass
 class EvalConfig:
-    every: int = 1  # evaluate every K epochs (and at the last); 0 switches evaluation off
-    readout_epochs: int = 20
-    readout_lr: float = 0.2
-    readout_batch: int = 64
-    probes: int = 16  # fixed test images whose dreams are logged each evaluation
+    every: int = setting(1, low=0)  # evaluate every K epochs (and at the last); 0 switches evaluation off
+    readout_epochs: int = setting(20, low=1)
+    readout_lr: float = setting(0.2, above=0)
+    readout_batch: int = setting(64, low=1)
+    probes: int = setting(16, low=1)  # fixed test images whose dreams are logged each evaluation
     occlusion: bool = True  # the occlusion curve (square 4, drop probability 0, 0.1, ..., 1)
     geometry: bool = False  # distance ratios (also measurable afterwards: python -m analysis.evaluate RUN_DIR)
 
 
 @dataclass
 class PadConfig:
-    scenario_name: str = "pad"
-    seed: int = 0
+    scenario_name: str = setting("pad", **NAME)
+    seed: int = setting(0, low=0, high=2**63 - 1, why="a 64-bit signed integer")
     dtype: DType = DType.float32  # of weights, optimizer state, episodes and logged figures (float64 for verification)
     autocast: Autocast = Autocast.none  # bfloat16: the phases' passes under torch.autocast (faster on tensor cores)
-    epochs: int = 50
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    epochs: int = setting(50, low=1)
+    device: str = setting("auto")  # auto | cpu | cuda | cuda:N
     progress: bool = True
     keep_epoch_cortex: bool = True  # keep checkpoints/cortex_epoch_NNN.pt (weights only) for later analysis
     data: DataConfig = field(default_factory=DataConfig)

@@ -12,10 +12,14 @@ which is wake_hours on a baseline day. Bedtime is fixed, as a lab's lights-off: 
 recovery night shortens the next day, as in the protocols of ../shared/DEPRIVATION.md (with wake_hours every day instead,
 nights longer than baseline push bedtime round the clock and the following nights fall at odd circadian phases).
 """
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from records.errors import PadError
+from records.schema import check, setting
 
 HARMONICS = (0.97, 0.22, 0.07, 0.03, 0.001)  # Daan et al. 1984: weights of C's harmonics k = 1..5
 GRID_HOURS = 1.0 / 60.0  # the night's end is found on a one-minute grid (C has no closed-form crossing)
@@ -28,24 +32,24 @@ class HomeostatConfig:
     homeostat on lives the paper's night: 1 NREM step (intensity 1) and 1 REM step."""
 
     enabled: bool = False
-    wake_hours: float = 16.0  # hours a baseline day's Wake steps stand for; bedtime = wake_onset_hour + wake_hours
-    sleep_hours_per_step: float = 4.0  # hours one sleep (or night-time wake) step stands for
-    wake_onset_hour: float = 7.0  # clock time the first day starts (C's phase t0 is clock time, so days need an anchor)
-    chi_w: float = 18.2  # hours: time constant of S in wake
-    chi_s: float = 4.2  # hours: time constant of S in sleep
-    mu: float = 1.0  # asymptote of S in wake
-    upper: float = 0.67  # H+: sleep gate (reported by sleep_gate_open; PAD's schedule, not S, starts the night)
-    lower: float = 0.17  # H-: sleep ends when S falls to H- + aC(t)
-    circadian_amplitude: float = 0.12  # a
-    circadian_phase: float = 8.6  # t0, hours
-    rem_ratio: float = 1.0  # REM steps owed per NREM step (the paper's night: 1 NREM, 1 REM)
-    debt_repayment: float = 0.7  # fraction of the REM debt a night repays (0.5-0.9 in the literature)
-    debt_cap: int = 2  # most extra REM steps a night adds to repay debt
-    max_night_steps: int = 8  # a night is never longer than this (the recorder sizes its buffer with it)
+    wake_hours: float = setting(16.0, above=0, below=24)  # hours a baseline day's Wake steps stand for; bedtime = wake_onset_hour + wake_hours
+    sleep_hours_per_step: float = setting(4.0, above=0, high=24)  # hours one sleep (or night-time wake) step stands for
+    wake_onset_hour: float = setting(7.0, low=0, below=24)  # clock time the first day starts (C's phase t0 is clock time, so days need an anchor)
+    chi_w: float = setting(18.2, above=0)  # hours: time constant of S in wake
+    chi_s: float = setting(4.2, above=0)  # hours: time constant of S in sleep
+    mu: float = setting(1.0, above=0)  # asymptote of S in wake
+    upper: float = setting(0.67, low=0)  # H+: sleep gate (reported by sleep_gate_open; PAD's schedule, not S, starts the night)
+    lower: float = setting(0.17, low=0)  # H-: sleep ends when S falls to H- + aC(t)
+    circadian_amplitude: float = setting(0.12, low=0)  # a
+    circadian_phase: float = setting(8.6, low=0, below=24)  # t0, hours
+    rem_ratio: float = setting(1.0, low=0)  # REM steps owed per NREM step (the paper's night: 1 NREM, 1 REM)
+    debt_repayment: float = setting(0.7, low=0, high=1)  # fraction of the REM debt a night repays (0.5-0.9 in the literature)
+    debt_cap: int = setting(2, low=0)  # most extra REM steps a night adds to repay debt
+    max_night_steps: int = setting(8, low=1)  # a night is never longer than this (the recorder sizes its buffer with it)
     # Intensity above which a night discharges S first: extra NREM steps, REM repayment deferred. 1.35 lies between the
     # pressure after nights halved (1.23: restriction or REM deprivation, whose REM debt is repaid at once [Dement 1960])
     # and after one night without sleep (1.44: night 1 of recovery is slow-wave heavy, REM rebounds on nights 2-3).
-    nrem_rebound_intensity: float = 1.35
+    nrem_rebound_intensity: float = setting(1.35, above=0)
 
 
 def _round(x: float) -> int:
@@ -92,15 +96,16 @@ class Homeostat:
     `slept(...)` with what was actually lived. Starts at the baseline steady state, at wake-up."""
 
     def __init__(self, cfg: HomeostatConfig = HomeostatConfig()):
-        if min(cfg.chi_w, cfg.chi_s, cfg.wake_hours, cfg.sleep_hours_per_step) <= 0 or cfg.rem_ratio < 0:
-            raise ValueError("homeostat: chi_w, chi_s, wake_hours, sleep_hours_per_step must be > 0, rem_ratio >= 0")
-        if not 0.0 <= cfg.debt_repayment <= 1.0 or cfg.debt_cap < 0 or not cfg.lower < cfg.upper:
-            raise ValueError("homeostat: need 0 <= debt_repayment <= 1, debt_cap >= 0 and lower < upper")
+        if dataclasses.is_dataclass(cfg):  # a composed configuration was checked by sims.validation already
+            check(cfg, "homeostat.")
+        if not cfg.lower < cfg.upper:
+            raise PadError(f"homeostat.lower={cfg.lower}: must be < homeostat.upper ({cfg.upper})")
         self.cfg = cfg
         # Baseline day: wake_hours awake, then the rest of 24 h asleep, in whole steps (2 x 4 h by default).
         self.baseline_steps = max(1, _round((24.0 - cfg.wake_hours) / cfg.sleep_hours_per_step))
         if self.baseline_steps > cfg.max_night_steps:
-            raise ValueError(f"homeostat: the baseline night ({self.baseline_steps} steps) exceeds max_night_steps")
+            raise PadError(f"homeostat.max_night_steps={cfg.max_night_steps}: must hold the baseline night "
+                           f"({self.baseline_steps} steps of the {24 - cfg.wake_hours:g} h after wake_hours)")
         ew = math.exp(-cfg.wake_hours / cfg.chi_w)
         es = math.exp(-self.baseline_steps * cfg.sleep_hours_per_step / cfg.chi_s)
         # Fixed point of S_on = mu + (S_on * es - mu) * ew: S at sleep onset on every baseline day.

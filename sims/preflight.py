@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from records.errors import PadError, first_line
 from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
+from records.schema import Rule
 from sims.cohort import check_shared
 from sims.device import check_device_name, resolve_device
 from sims.registry import CONF_DIR, register_configs
@@ -43,9 +44,11 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
         for num, job in enumerate(_jobs(overrides, multirun)):
             cfg, run_dir, cohort_size, runs_here = _job(job, num, multirun)
             configs.append(cfg)
-            if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:
-                checked_data[data] = len(load_arrays(cfg.data).train_y)  # missing, unreadable, too few images
-            check_data_fits(OmegaConf.to_object(cfg), checked_data[data])
+            if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:  # missing, unreadable, too few images
+                arrays = load_arrays(cfg.data)
+                checked_data[data] = len(arrays.train_y), len(arrays.test_y)
+            device = resolve_device(cfg.device) if runs_here else check_device_name(cfg.device)
+            check_data_fits(OmegaConf.to_object(cfg), *checked_data[data], device)
             done = epochs_done(cfg, run_dir, here=runs_here)
             if done >= cfg.epochs and not multirun:
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
@@ -84,6 +87,7 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
     runs_here = not (multirun and runs_elsewhere(cfg.hydra.launcher))
     if not runs_here:
         _check_slurm(cfg)
+    check_hydra_keys(cfg, multirun)
     if multirun:
         run_dir = _hydra_call(lambda: Path(cfg.hydra.sweep.dir, cfg.hydra.sweep.subdir), "hydra.sweep")
     else:
@@ -101,14 +105,40 @@ REMOTE_LAUNCHERS = {"hydra_plugins.hydra_submitit_launcher.submitit_launcher.Slu
                     "hydra_plugins.pad_cohort_launcher.cohort_launcher.SlurmCohortLauncher"}
 
 
+# Hydra's keys a command may set, with their ranges where Hydra's types say too little (the simulator's own keys
+# declare theirs beside their defaults, in sims/config.py and the components' dataclasses). A launcher's keys apply
+# where that launcher is chosen.
+HYDRA_KEYS = {
+    "hydra.run.dir": Rule(why="an empty run directory would be the working directory"),
+    "hydra.sweep.dir": Rule(why="an empty sweep folder would be the working directory"),
+    "hydra.sweep.subdir": Rule(why="each job of a sweep needs its own folder"),
+    "hydra.launcher.size": Rule(low=1, why="brains per cohort"),  # cohort, cohort_slurm, cohort_local
+    "hydra.launcher.n_jobs": Rule(low=1, why="processes at once (give the number; joblib's negative counts are not "
+                                              "accepted)"),  # processes
+    "hydra.launcher.timeout_min": Rule(low=1),  # slurm, cohort_slurm, cohort_local
+    "hydra.launcher.nodes": Rule(low=1),
+    "hydra.launcher.tasks_per_node": Rule(low=1),
+    "hydra.launcher.gpus_per_node": Rule(low=0),
+    "hydra.launcher.cpus_per_task": Rule(low=1),
+    "hydra.launcher.mem_gb": Rule(low=1),
+    "hydra.launcher.array_parallelism": Rule(low=1),
+    "hydra.launcher.max_num_timeout": Rule(low=0),
+}
+
+
+def check_hydra_keys(cfg: DictConfig, multirun: bool) -> None:
+    """Each of HYDRA_KEYS that this command's configuration holds (a run's keys, or a sweep's and its launcher's)."""
+    for key, rule in HYDRA_KEYS.items():
+        if key.startswith("hydra.run." if multirun else "hydra.sweep."):
+            continue
+        value = _hydra_call(lambda: OmegaConf.select(cfg, key, default=None), key)
+        if value is not None:
+            rule.check(key, value)
+
+
 def check_launcher(launcher: DictConfig) -> int | None:
-    """A cohort launcher: its brains per cohort, checked (what Hydra's types cannot say: at least one); None for any
-    other launcher."""
-    if launcher.get("_target_") not in COHORT_LAUNCHERS:
-        return None
-    if launcher.size < 1:
-        raise PadError(f"hydra.launcher.size={launcher.size}: brains per cohort; must be at least 1")
-    return int(launcher.size)
+    """A cohort launcher's brains per cohort; None for any other launcher."""
+    return int(launcher.size) if launcher.get("_target_") in COHORT_LAUNCHERS else None
 
 
 def _check_keys(parsed: list) -> None:

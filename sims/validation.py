@@ -1,15 +1,20 @@
-"""The values of a configuration that types alone do not check, each refused with one line naming its key.
+"""The values of a configuration: each key's own range, declared once beside its default (`records.schema`), then what
+relates keys to each other, to the data and to the machine's memory; each refused with one line naming its key.
 
 Called by the preflight (before Hydra writes anything) and by the simulator (for runs started from Python).
 """
 import math
+import os
+
+import torch
 
 from hippocampus import STRATEGIES
 from neuromod import BrainState, Drive, NeuromodController
-from neuromod.drugs import DRUGS
 from records.errors import PadError
+from records.schema import check
 from sims.config import Autocast, DType, PadConfig
 from sims.homeostat import Homeostat
+from sims.nights import NightPlanner
 
 
 def _check(ok: bool, key: str, value, rule: str) -> None:
@@ -17,75 +22,26 @@ def _check(ok: bool, key: str, value, rule: str) -> None:
         raise PadError(f"{key}={value}: {rule}")
 
 
-def _finite(key: str, value: float, low: float | None = None, high: float | None = None, *, closed_high=True) -> None:
-    _check(isinstance(value, (int, float)) and math.isfinite(value), key, value, "must be a finite number")
-    if low is not None:
-        _check(value >= low, key, value, f"must be >= {low}")
-    if high is not None:
-        _check(value <= high if closed_high else value < high, key, value, f"must be {'<=' if closed_high else '<'} {high}")
-
-
 def validate(cfg: PadConfig) -> None:
-    _check(cfg.epochs >= 1, "epochs", cfg.epochs, "must be >= 1")
+    check(cfg)
     _check(cfg.autocast == Autocast.none or cfg.dtype == DType.float32, "autocast", cfg.autocast.value,
            f"needs dtype=float32 (the weights autocast computes from), not dtype={cfg.dtype.value}")
-    _check(cfg.optim.batch_size >= 1, "optim.batch_size", cfg.optim.batch_size, "must be >= 1")
-    _finite("optim.lr", cfg.optim.lr, 0)
-    _check(cfg.optim.lr > 0, "optim.lr", cfg.optim.lr, "must be > 0")
-    _finite("optim.beta1", cfg.optim.beta1, 0, 1, closed_high=False)
-    _finite("optim.beta2", cfg.optim.beta2, 0, 1, closed_high=False)
     c = cfg.cortex
     _check(len(c.areas) >= 1 and len(set(c.areas)) == len(c.areas), "cortex.areas", c.areas, "must name distinct areas")
     _check(len(c.channels) == len(c.areas), "cortex.channels", c.channels,
            f"needs one entry per area of cortex.areas ({len(c.areas)})")
     _check(c.channels[0] == 3, "cortex.channels", c.channels, "must start with 3 (V1's activity is an RGB image)")
-    _check(all(k >= 1 for k in c.channels), "cortex.channels", c.channels, "must be >= 1 each")
-    _check(c.latent_dim >= 1, "cortex.latent_dim", c.latent_dim, "must be >= 1")
     _check(32 // 2 ** (len(c.areas) - 1) == 4, "cortex.areas", c.areas,
            "must hold 4 areas: three halve 32x32 images to 4x4, the top maps 4x4 onto z")
-    _finite("cortex.leak", c.leak, 0)
-    _finite("cortex.init_std", c.init_std, 0)
-    h = cfg.hippocampus
-    _check(h.capacity is None or h.capacity >= 1, "hippocampus.capacity", h.capacity, "must be >= 1 (or unset)")
-    _finite("hippocampus.memory_mix", h.memory_mix, 0, 1)
-    _finite("hippocampus.cortex_mix", h.cortex_mix, 0, 1)
-    for state in BrainState:
-        levels = getattr(cfg.neuromod, state.value.lower())
-        for name in ("ach", "na"):
-            _finite(f"neuromod.{state.value.lower()}.{name}", getattr(levels, name), 0)
-    _finite("neuromod.ach_threshold", cfg.neuromod.ach_threshold, 0)
-    _finite("neuromod.na_threshold", cfg.neuromod.na_threshold, 0)
-    for phase in ("wake", "nrem", "rem"):
-        _finite(f"phases.{phase}.weight", getattr(cfg.phases, phase).weight, 0)
-    _finite("phases.wake.latent_noise_std", cfg.phases.wake.latent_noise_std, 0)
-    _check(1 <= cfg.phases.nrem.max_square <= 32, "phases.nrem.max_square", cfg.phases.nrem.max_square,
-           "must be between 1 and 32")
-    e = cfg.eval
-    _check(e.every >= 0, "eval.every", e.every, "must be >= 0 (0: no evaluation)")
-    _check(e.readout_epochs >= 1, "eval.readout_epochs", e.readout_epochs, "must be >= 1")
-    _finite("eval.readout_lr", e.readout_lr, 0)
-    _check(e.readout_lr > 0, "eval.readout_lr", e.readout_lr, "must be > 0")
-    _check(e.readout_batch >= 1, "eval.readout_batch", e.readout_batch, "must be >= 1")
-    _check(e.probes >= 1, "eval.probes", e.probes, "must be >= 1")
-    for key, size in (("data.train_size", cfg.data.train_size), ("data.test_size", cfg.data.test_size)):
-        _check(size is None or size >= 1, key, size, "must be >= 1 (or unset: all)")
     validate_protocol(cfg)
     if cfg.homeostat.enabled:
-        try:
-            Homeostat(cfg.homeostat)
-        except ValueError as e:
-            raise PadError(str(e)) from None
+        Homeostat(cfg.homeostat)  # what relates its keys (lower < upper, the baseline night fits)
     validate_schedule(cfg)
     store_capacity(cfg)
 
 
 def validate_schedule(cfg: PadConfig) -> None:
-    """A day of at least one Wake step, driven by the world (NA acting), and nights of whole periods."""
-    s = cfg.schedule
-    _check(s.day_steps >= 1, "schedule.day_steps", s.day_steps, "must be >= 1")
-    _check(s.cycles >= 0, "schedule.cycles", s.cycles, "must be >= 0")
-    for i, period in enumerate(s.cycle):
-        _check(period.steps >= 0, f"schedule.cycle[{i}].steps", period.steps, "must be >= 0")
+    """A day driven by the world (NA acting in Wake)."""
     controller = NeuromodController(cfg.neuromod)
     levels = controller.levels(BrainState.WAKE)
     _check(controller.plasticity(levels).drive == Drive.SENSORY, "neuromod.wake", levels,
@@ -99,13 +55,12 @@ def max_wake_steps_per_day(cfg: PadConfig) -> int:
 
 
 def validate_protocol(cfg: PadConfig) -> None:
-    """Blocks named once, non-empty, in order and not overlapping; their keys meaningful; drugs known, given in
-    blocks that exist."""
+    """Blocks named once, in order and not overlapping; drugs given in blocks that exist."""
     protocol, first = cfg.protocol, 1 if cfg.protocol.unit.value == "epoch" else 0
     names, end = set(), first
     for i, b in enumerate(protocol.blocks):
         key = f"protocol.blocks[{i}]"
-        _check(b.name not in names and b.name != "", f"{key}.name", b.name, "must be a new, non-empty name")
+        _check(b.name not in names, f"{key}.name", b.name, "must be a new name (another block has it)")
         names.add(b.name)
         _check(b.start >= end, f"{key}.start", b.start,
                f"must be >= {end} (blocks in order, not overlapping; the {protocol.unit.value}s count from {first})")
@@ -113,35 +68,80 @@ def validate_protocol(cfg: PadConfig) -> None:
         _check(b.stop is not None or i == len(protocol.blocks) - 1, f"{key}.stop", b.stop,
                "only the last block may run to the end (stop unset)")
         end = b.stop if b.stop is not None else end
-        for state, p in b.keep.items():
-            _check(state in ("NREM", "REM", "WAKE"), f"{key}.keep", state, "keys are states: NREM, REM, WAKE")
-            _finite(f"{key}.keep.{state}", p, 0, 1)
-        _finite(f"{key}.night_fraction", b.night_fraction, 0)
-        _check(b.arousals >= 0, f"{key}.arousals", b.arousals, "must be >= 0")
-        _check(b.cycles is None or b.cycles >= 0, f"{key}.cycles", b.cycles, "must be >= 0")
-        _check(b.cycle is None or all(p.steps >= 0 for p in b.cycle), f"{key}.cycle", b.cycle, "steps must be >= 0")
-        for state, levels in b.levels.items():
-            _check(state in ("WAKE", "NREM", "REM"), f"{key}.levels", state, "keys are states: WAKE, NREM, REM")
-            _finite(f"{key}.levels.{state}.ach", levels.ach, 0)
-            _finite(f"{key}.levels.{state}.na", levels.na, 0)
-        for phase, weight in b.weights.items():
-            _check(phase in ("wake", "nrem", "rem"), f"{key}.weights", phase, "keys are phases: wake, nrem, rem")
-            _finite(f"{key}.weights.{phase}", weight, 0)
     for i, dose in enumerate(protocol.drugs):
-        key = f"protocol.drugs[{i}]"
-        _check(dose.name in DRUGS, f"{key}.name", dose.name, f"unknown drug (one of {', '.join(sorted(DRUGS))})")
-        _check(bool(dose.blocks) and set(dose.blocks) <= names, f"{key}.blocks", dose.blocks,
+        _check(bool(dose.blocks) and set(dose.blocks) <= names, f"protocol.drugs[{i}].blocks", dose.blocks,
                f"must name blocks of the protocol ({', '.join(sorted(names)) or 'none'})")
-        _finite(f"{key}.dose", dose.dose, 0)
 
 
-def check_data_fits(cfg: PadConfig, train_images: int) -> None:
-    """At least one day of the plan's batches in the training set."""
+def check_data_fits(cfg: PadConfig, train_images: int, test_images: int, device: torch.device | None) -> None:
+    """At least one day of the plan's batches in the training set, the probes among the test images, and what the run
+    allocates at its start within the memory of `device` (None: a device on another machine)."""
     batches = cfg.schedule.day_steps * cfg.optim.batch_size
     if train_images < batches:
         key = "data.train_size" if cfg.data.train_size else "optim.batch_size"
         raise PadError(f"{key}: {train_images} training images make no full day of {batches} images "
                        f"(optim.batch_size={cfg.optim.batch_size} per Wake step)")
+    _check(cfg.eval.probes <= test_images, "eval.probes", cfg.eval.probes, f"must be <= the {test_images} test images")
+    check_memory(cfg, train_images // batches, device)
+
+
+GIB = 2 ** 30
+REMOTE_MEMORY = 2 ** 40  # a device on another machine (a SLURM node): 1 TiB, more than any single GPU holds
+
+
+def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | None) -> None:
+    """The largest allocations a run makes when it starts, each sized by one key, against the device's memory: a key
+    set to an absurd size is refused with the figure instead of an out-of-memory crash (or a swapping machine)."""
+    from sims.recorder import DEVICE_NAMES  # the figures logged per step
+
+    size, c = torch.finfo(getattr(torch, cfg.dtype.value)).bits // 8, cfg.cortex
+    sides = [32 // 2 ** i for i in range(len(c.areas))]
+    units = sum(k * side * side for k, side in zip(c.channels, sides)) + c.latent_dim  # one image's activities
+    weights = sum(a * b * 16 for a, b in zip(c.channels, c.channels[1:])) + c.channels[-1] * 16 * c.latent_dim
+    steps, day_key, day_value = _longest_day(cfg)
+    capacity = ("hippocampus.capacity", cfg.hippocampus.capacity) if cfg.hippocampus.capacity else \
+        max([("optim.batch_size", cfg.optim.batch_size), ("schedule.day_steps", cfg.schedule.day_steps)]
+            + [(f"protocol.blocks[{i}].arousals", b.arousals) for i, b in enumerate(cfg.protocol.blocks)],
+            key=lambda kv: kv[1])  # the store holds two days of episodes: batch x (day_steps + arousals)
+    parts = [  # (key, value, bytes, what)
+        (day_key, day_value, days_per_epoch * steps * len(DEVICE_NAMES) * size,
+         f"the recorder's buffer of {days_per_epoch} days x {steps} steps x {len(DEVICE_NAMES)} figures"),
+        (*capacity, store_capacity(cfg) * c.latent_dim * size,
+         f"the hippocampus's {store_capacity(cfg)} episodes"),
+        ("optim.batch_size", cfg.optim.batch_size, 4 * cfg.optim.batch_size * units * size,
+         "a batch's activities (both pathways, before and after their nonlinearity)"),
+        ("cortex.channels", c.channels, 2 * 4 * weights * size, "both pathways' weights, gradients and Adam moments"),
+    ]
+    total, limit = sum(p[2] for p in parts), device_memory(device)
+    if total > limit:
+        key, value, largest, what = max(parts, key=lambda p: p[2])
+        raise PadError(f"{key}={value}: the run would allocate {total / GIB:.3g} GiB as it starts ({what}: "
+                       f"{largest / GIB:.3g} GiB), more than the {limit / GIB:.3g} GiB of {device or 'any device'}")
+
+
+def device_memory(device: torch.device | None) -> int:
+    """The memory of `device` in bytes: a GPU's own, this machine's for the CPU, REMOTE_MEMORY where unknown."""
+    if device is None:
+        return REMOTE_MEMORY
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _longest_day(cfg: PadConfig) -> tuple[int, str, object]:
+    """The most steps a day may hold (the recorder's bound), and the key (with its value) that makes it that long."""
+    s = cfg.schedule
+    length = lambda cycle, cycles: sum(p.steps for p in cycle) * cycles
+    sources = [(s.day_steps, "schedule.day_steps", s.day_steps), (length(s.cycle, s.cycles), "schedule.cycles", s.cycles)]
+    if cfg.homeostat.enabled:
+        sources.append((cfg.homeostat.max_night_steps, "homeostat.max_night_steps", cfg.homeostat.max_night_steps))
+    for i, b in enumerate(cfg.protocol.blocks):
+        night = length(b.cycle or s.cycle, s.cycles if b.cycles is None else b.cycles)
+        sources += [(night, f"protocol.blocks[{i}].cycles", b.cycles),
+                    (math.ceil(b.night_fraction * max(night, 1)), f"protocol.blocks[{i}].night_fraction", b.night_fraction),
+                    (b.arousals, f"protocol.blocks[{i}].arousals", b.arousals)]
+    _, key, value = max(sources, key=lambda x: x[0])
+    return NightPlanner(cfg, 1).max_steps_per_day(), key, value
 
 
 def store_capacity(cfg: PadConfig) -> int:
@@ -149,7 +149,7 @@ def store_capacity(cfg: PadConfig) -> int:
     hc, day_episodes = cfg.hippocampus, max_wake_steps_per_day(cfg) * cfg.optim.batch_size
     for key in ("replay", "recombination"):
         if getattr(hc, key) not in STRATEGIES:
-            raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {sorted(STRATEGIES)})")
+            raise PadError(f"hippocampus.{key}={getattr(hc, key)}: unknown strategy (one of {', '.join(sorted(STRATEGIES))})")
     days = 2 if any(STRATEGIES[s].needs_yesterday for s in (hc.replay, hc.recombination)) else 1
     if hc.capacity is None:
         return 2 * day_episodes

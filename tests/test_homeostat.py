@@ -8,6 +8,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from records.errors import PadError
 from sims.homeostat import Homeostat, HomeostatConfig, NightPlan, circadian, s_after_sleep, s_after_wake
 
 CFG = HomeostatConfig()
@@ -174,5 +175,6 @@ def test_structured_config_and_validation():
     cfg = OmegaConf.structured(HomeostatConfig)
     assert cfg.enabled is False and Homeostat(cfg).baseline_steps == 2  # works on the composed (DictConfig) form too
     for bad in (dict(chi_s=0.0), dict(lower=0.8), dict(debt_repayment=1.5), dict(max_night_steps=1)):
-        with pytest.raises(ValueError, match="homeostat"):
+        key = next(iter(bad))
+        with pytest.raises(PadError, match=rf"^homeostat\.{key}="):
             Homeostat(replace(CFG, **bad))

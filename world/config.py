@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Optional
 
+from records.schema import setting
+
 
 class DataName(str, Enum):
     cifar10 = "cifar10"
@@ -14,7 +16,7 @@ class DataName(str, Enum):
 class DataConfig:
     name: DataName = DataName.cifar10
     # Unset: $PAD_DATA, then ./data, then ../shared/data beside the repository, then torchvision's download into ./data.
-    root: Optional[str] = None
-    train_size: Optional[int] = None  # first N training images (None: all)
-    test_size: Optional[int] = None  # first N test images (None: all)
+    root: Optional[str] = setting(None)
+    train_size: Optional[int] = setting(None, low=1)  # first N training images (None: all)
+    test_size: Optional[int] = setting(None, low=1)  # first N test images (None: all)
     download: bool = True  # let torchvision download where no local copy is found

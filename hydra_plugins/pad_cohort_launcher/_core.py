@@ -21,7 +21,7 @@ from omegaconf import DictConfig, open_dict
 from records.errors import PadError
 from sims.cohort import run_cohort
 from sims.job import FILES, diverged_jobs, fail, report_finished
-from sims.preflight import check_launcher, epochs_done, runs_elsewhere
+from sims.preflight import check_hydra_keys, epochs_done, runs_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
     config, context = launcher.config, launcher.hydra_context
     assert config is not None and context is not None
     try:
-        check_launcher(config.hydra.launcher)  # preflight checked it already; a launcher may be reached without it
+        check_hydra_keys(config, multirun=True)  # preflight checked them already; a launcher may be reached without it
     except PadError as e:
         fail(f"error: {e}", 2)
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
