@@ -12,5 +12,5 @@ class CortexConfig:
     # Activity channels of each area; V1's activity is the 32x32 low-level (image) activity.
     channels: list[int] = setting(factory=lambda: [3, 64, 128, 256], low=1)
     latent_dim: int = setting(256, low=1)  # size of z, the top of the hierarchy where the hippocampus reads and writes
-    leak: float = setting(0.2, low=0)  # LeakyReLU slope
+    leak: float = setting(0.2, low=0, high=1, why="a LeakyReLU's negative slope")
     init_std: float = setting(0.02, low=0)  # conv and transposed-conv weights ~ N(0, init_std); biases keep PyTorch's default

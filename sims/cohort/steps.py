@@ -81,9 +81,10 @@ def _brain_by_brain(stack, pathways, members, losses, arguments):
 
 def _vectorized(stack, pathways, members, losses, arguments):
     """All the brains' losses in one vmapped pass over the stacked weights (grouped convolutions), one backward."""
-    everyone = members == list(range(stack.size))
-    index = None if everyone else torch.tensor(members, device=stack.device)
-    params = {n: (p.detach() if everyone else p[index]).requires_grad_() for n, p in stack.params.items()}
+    everyone = members == list(range(stack.size))  # else the members' rows, stacked from views (an index tensor
+    # of `members` would be host data copied to the device: a synchronisation on CUDA)
+    params = {n: (p.detach() if everyone else torch.stack([p[i] for i in members])).requires_grad_()
+              for n, p in stack.params.items()}
     batched, in_dims = _batched(arguments, stack.params[stack.names[0]])
     call = lambda p, *a: functional_call(pathways, {f"cortex.{n}": t for n, t in p.items()}, (losses, *a))
     with autocast(stack.device, stack.autocast):
@@ -96,7 +97,7 @@ def _vectorized(stack, pathways, members, losses, arguments):
 
 def _batched(arguments: list[tuple], like: Tensor) -> tuple[list, list]:
     """The brains' arguments stacked along a leading brain axis: tensors stacked (a brain's None, where others have a
-    tensor, becomes zeros: noise of std 0 adds nothing), numbers as a tensor of the brains' dtype; all None stays None."""
+    tensor, becomes zeros: noise of std 0 adds nothing); numbers as `_numbers`; all None stays None."""
     batched, in_dims = [], []
     for values in zip(*arguments):
         tensors = [v for v in values if isinstance(v, Tensor)]
@@ -105,6 +106,16 @@ def _batched(arguments: list[tuple], like: Tensor) -> tuple[list, list]:
         elif all(v is None for v in values):
             batched.append(None)
         else:
-            batched.append(torch.tensor(values, dtype=like.dtype, device=like.device))
-        in_dims.append(None if batched[-1] is None else 0)
+            batched.append(_numbers(values, like))
+        in_dims.append(0 if isinstance(batched[-1], Tensor) else None)  # a number shared by all is not mapped over
     return batched, in_dims
+
+
+def _numbers(values: tuple, like: Tensor) -> Tensor | float:
+    """The brains' numbers (weights, targets, gains) without copying host data to the device (torch.tensor(values,
+    device=cuda) would, and synchronise): the one Python number where they agree, an unbatched operand that travels as
+    a kernel argument, as in a lone step; else a (brains,) tensor of the brains' dtype filled on the device number by
+    number. Either way, the arithmetic of a tensor of `values`: the number rounded to the dtype times the operand."""
+    if all(v == values[0] for v in values):
+        return values[0]
+    return torch.stack([torch.full((), v, dtype=like.dtype, device=like.device) for v in values])
