@@ -10,14 +10,15 @@ The images come from `world` (the package the simulator reads them through), nev
 and takes modules and tensors, so it runs without the simulator. They must be the images the run lived on: their
 fingerprint (`world.fingerprint`: source, sizes, SHA-256) is compared with the one the simulator recorded in
 `activity.nc` (attribute `data_fingerprint`), and a mismatch is refused (`--data-root` says where the run's data
-lies); a file older than fingerprints gets a warning. Bad input (a damaged activity file, a path that is not a run,
-epochs not saved) ends with one line, `error: ...`, and exit status 2, before anything is written.
+lies); a file older than fingerprints gets a warning. Each cortex file must be this brain's: the `run_id` it carries
+(the hash its run directory's default name ends with) must equal the activity file's, so a file copied from another
+run directory is refused; files older than identities get a warning. Bad input (a damaged activity file, a path
+that is not a run, epochs not saved, a cortex of another run) ends with one line, `error: ...`, and exit status 2,
+before anything is written.
 """
 import argparse
-import dataclasses
 import json
 import os
-import re
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +28,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from analysis.fid import fid, real_statistics
 from analysis.cli import Parser, bad_input
-from analysis.load import ACTIVITY, EVALUATION, note, read_netcdf, warn
+from analysis.load import (ACTIVITY, EVALUATION, build_cortex, check_identities, load_weights, read_cortex,
+                           read_netcdf, saved_epochs, stored_config, structured, warn)
 from analysis.measure import Data, dreams_of, latent_code, measure, metric_generator, pca_projections
 from analysis.readout import encode_dataset
-from cortex import Cortex, CortexConfig
+from cortex import Cortex
 from hippocampus import HippocampusConfig
-from records.checkpoints import load_checkpoint
 from records.errors import PadError
 from records.files import atomic_write
 from records.variables import (FID_VARIABLES, GEOMETRY_VARIABLES, OCCLUSION_COORD, OCCLUSION_LEVELS, PCA_VARIABLES,
@@ -41,11 +42,6 @@ from world import DataConfig, World, load_arrays, same_data
 from world.fingerprint import ATTRIBUTE as FINGERPRINT, describe
 
 VARIABLES = {v.name: v for v in READOUT_VARIABLES + GEOMETRY_VARIABLES + FID_VARIABLES}
-
-
-def saved_epochs(run_dir: Path) -> dict[int, Path]:
-    files = (run_dir / "checkpoints").glob("cortex_epoch_*.pt")
-    return {int(re.search(r"(\d+)\.pt$", f.name).group(1)): f for f in sorted(files)}
 
 
 @torch.no_grad()
@@ -112,8 +108,10 @@ def evaluate(args: argparse.Namespace) -> Path:
         raise PadError(f"--fid {args.fid}: must be 0 (no FID) or a number of dreams")
     run = read_netcdf(run_dir / ACTIVITY)
     config, device = run_config(run, run_dir / ACTIVITY), pick_device(args.device)
+    # every file's identity before any measuring: a cortex copied from another run directory is refused at once
+    check_identities(((available[e], read_cortex(available[e])) for e in epochs), run.attrs, run_dir / ACTIVITY)
     world = run_world(run.attrs, config, args.data_root, device, run_dir / ACTIVITY)
-    cortex = Cortex(structured(CortexConfig, config.cortex, "cortex")).to(device)
+    cortex = build_cortex(config, device)
     hc = structured(HippocampusConfig, config.hippocampus, "hippocampus")
     recipe = config.eval  # the run's read-out recipe (the paper's by default) and which metrics it measured
     occlusion = args.occlusion if args.occlusion is not None else OmegaConf.select(config, "eval.occlusion",
@@ -178,27 +176,8 @@ def run_config(run: xr.Dataset, path: Path) -> DictConfig:
     """The resolved configuration the simulator stored in the activity file."""
     if "config" not in run.attrs:
         raise PadError(f"{path}: no config attribute (not an activity file written by the simulator)")
-    try:
-        config = OmegaConf.create(run.attrs["config"])
-    except Exception as e:  # YAML and OmegaConf errors
-        raise PadError(f"{path}: its config attribute is not readable YAML ({type(e).__name__})") from None
-    for key in ("seed", "data", "cortex", "hippocampus", "optim.batch_size", "eval.readout_epochs"):
-        if OmegaConf.select(config, key) is None:
-            raise PadError(f"{path}: its config has no {key}")
-    return config
-
-
-def structured(schema: type, node: DictConfig, group: str):
-    """The dataclass `schema` from the run's config group, ignoring keys the code no longer has (older runs)."""
-    known = {f.name for f in dataclasses.fields(schema)}
-    values = OmegaConf.to_container(node)
-    for key in sorted(set(values) - known):
-        note(f"{group}.{key}: in the run's config but no longer a setting; ignored")
-    try:
-        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema),
-                                                   {k: v for k, v in values.items() if k in known}))
-    except Exception as e:  # a value of the wrong type for the current schema
-        raise PadError(f"{group}: the run's config does not fit this version ({str(e).splitlines()[0]})") from None
+    return stored_config(run.attrs["config"], path,
+                         ("seed", "data", "cortex", "hippocampus", "optim.batch_size", "eval.readout_epochs"))
 
 
 def check_data(attrs: dict, world: World, data_cfg: DataConfig, activity: Path, given: bool) -> None:
@@ -237,10 +216,7 @@ def pick_device(name: str) -> torch.device:
 
 
 def load_cortex(cortex: Cortex, path: Path, device: torch.device) -> None:
-    try:
-        cortex.load_state_dict(load_checkpoint(path, map_location=device)["cortex"])
-    except Exception as e:  # truncated or foreign files: pickle, zip, key and shape errors
-        raise PadError(f"{path}: not the cortex weights of this run ({type(e).__name__})") from None
+    load_weights(cortex, read_cortex(path, device)["cortex"], path)
 
 
 def _real_statistics(world: World, n: int):

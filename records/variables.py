@@ -7,6 +7,9 @@ both need them and neither may import the other's internals (analysis never impo
 from dataclasses import dataclass
 
 # Drop probabilities of the occlusion curve: 0, 0.1, ..., 1.0 as in the paper's Figure 5.
+# The activity file's layout, written as its `pad_format` attribute: raise it when a reader of the old layout would
+# misread the new one (a renamed or re-dimensioned variable), not for added variables. Files without it are format 1.
+FORMAT = 1
 OCCLUSION_LEVELS = tuple(k / 10 for k in range(11))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import xarray as xr
+from omegaconf import OmegaConf
 from torch import Tensor
 
 from records.files import atomic_write
@@ -18,6 +19,7 @@ from records.variables import (COORDINATES, DEVICE_STEP_VARIABLES, DIVERGED_DAY,
                                HOST_STEP_VARIABLES, LOGGED, OCCLUSION_COORD, OCCLUSION_LEVELS, PROBE_VARIABLES,
                                SLEEP_VARIABLES, STATES, logged_flag_attrs)
 from sims.nights import Night
+from sims.resume import run_id
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
 META = ("state", "day", "night", "block") + tuple(v.name for v in HOST_STEP_VARIABLES)  # per step, known on the host
@@ -29,6 +31,8 @@ class Recorder:
         self.days_per_epoch, self.capacity = days_per_epoch, days_per_epoch * max_steps_per_day
         self.device, self.dtype = device, dtype
         self.attrs, self.scenario, self.seed = attrs, scenario, seed
+        if "config" in attrs:  # the brain's identity: the hash its default run directory's name ends with
+            self.attrs = attrs | {"run_id": run_id(OmegaConf.create(attrs["config"]))}
         self.steps: list[np.ndarray] = []  # per finished epoch: (steps, device variables), the brain's dtype
         self.logged: list[np.ndarray] = []  # per finished epoch: (steps,) uint8, bit k: device variable k was logged
         self.meta: list[dict[str, np.ndarray]] = []  # per finished epoch: META name -> (steps,)

@@ -2,6 +2,7 @@
 metric's random stream is its own, so switching one metric on or off changes no other's figures."""
 import hashlib
 import json
+import re
 import shutil
 
 import netCDF4
@@ -14,9 +15,11 @@ from analysis.evaluate import main
 from analysis.load import open_run
 from analysis.measure import latent_code, measure, metric_generator
 from cortex import Cortex, CortexConfig
+from records.checkpoints import load_checkpoint
 from sims.registry import compose_config
 from sims.simulator import run
 from tests.conftest import write_cifar_npz
+from tests.test_checkpoints import first_format_save
 from tests.helpers import tiny_config
 from world import DataConfig, DataName, World, fingerprint, load_arrays
 
@@ -195,3 +198,37 @@ def test_bad_input_is_one_line_and_exit_status_2(cifar_run, capsys, tmp_path, fi
     }[case]
     assert one_line_error(capsys, argv).startswith(f"error: {expected}")
     assert file_snapshot(tmp_path) == before
+
+
+# --- whose cortex: the brain's identity -------------------------------------------------------------------------------
+def test_a_cortex_copied_from_another_run_is_refused(cifar_run, capsys, monkeypatch, tmp_path, file_snapshot):
+    run_dir, roots = cifar_run
+    monkeypatch.setenv("PAD_DATA", str(roots["A"]))
+    run(compose_config(CIFAR_TINY + ["seed=1"]), tmp_path / "seed1")  # another brain on the same data
+    target = tmp_path / "run"
+    shutil.copytree(run_dir, target)
+    weights = target / "checkpoints" / "cortex_epoch_001.pt"
+    shutil.copyfile(tmp_path / "seed1" / "checkpoints" / "cortex_epoch_001.pt", weights)
+    ours, theirs = (open_run(d).attrs["run_id"] for d in (target, tmp_path / "seed1"))
+    assert ours != theirs and re.fullmatch("[0-9a-f]{8}", ours)
+    before = file_snapshot(target)
+    err = one_line_error(capsys, [str(target), "--fid", "0", "--device", "cpu"])
+    assert err.startswith(f"error: {weights}: the cortex of another brain (run_id {theirs}; "), err
+    assert ours in err
+    assert file_snapshot(target) == before  # refused before anything was measured or written
+
+
+def test_a_cortex_older_than_identities_is_measured_with_a_warning(cifar_run, capsys, monkeypatch, tmp_path):
+    """A cortex file of the first checkpoint format, without run_id, as the code before identities wrote it."""
+    run_dir, roots = cifar_run
+    monkeypatch.setenv("PAD_DATA", str(roots["A"]))
+    target = tmp_path / "run"
+    shutil.copytree(run_dir, target)
+    weights = target / "checkpoints" / "cortex_epoch_001.pt"
+    state = load_checkpoint(weights)
+    first_format_save(weights, {"cortex": state["cortex"], "epoch": state["epoch"]})
+    main([str(target), "--fid", "0", "--device", "cpu"])
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: {weights}: no run_id (written before identities)"), err
+    with xr.open_dataset(target / "evaluation.nc") as ds:
+        assert np.isfinite(ds.readout_accuracy).all()

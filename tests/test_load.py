@@ -1,15 +1,20 @@
-"""Opening many runs as one Dataset along `brain`; which paths are runs; logged, unlogged and diverged steps."""
+"""Opening many runs as one Dataset along `brain`; which paths are runs; logged, unlogged and diverged steps; a trained
+cortex opened from its run directory (open_cortex)."""
+import copy
 import re
 import shutil
 
+import netCDF4
 import numpy as np
 import pytest
+import torch
 import xarray as xr
 
-from analysis.load import diverged_day, epoch_mean, logged, logged_mask, open_run, open_runs
+from analysis.load import diverged_day, epoch_mean, logged, logged_mask, open_cortex, open_run, open_runs
+from cortex import Cortex, to_activity
 from records.errors import PadError
-from sims.simulator import run
-from tests.helpers import tiny_config
+from sims.simulator import Simulator, run
+from tests.helpers import live, tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +169,76 @@ def test_logged_flags_of_a_real_run_match_its_states(runs):
     np.testing.assert_array_equal(logged_mask(ds, "loss_latent").values[0], ds.state.values == "NREM")
     np.testing.assert_allclose(epoch_mean(ds, "loss_kl").values[0], ds.loss_kl.values[0, wake].mean(), rtol=1e-6)
     assert np.isnan(diverged_day(ds).values).all()
+
+
+# --- a trained cortex: open_cortex -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A two-epoch tiny run lived in this process, so the training cortex itself is at hand: (run directory, the
+    cortex's state after each epoch, the simulator)."""
+    run_dir = tmp_path_factory.mktemp("trained") / "run"
+    sim = Simulator(tiny_config("data.train_size=128", "epochs=2", "eval.every=0"), run_dir)
+    states = {}
+    for epoch in (1, 2):
+        live(sim, 1)
+        states[epoch] = copy.deepcopy(sim.brain.cortex.state_dict())
+    return run_dir, states, sim
+
+
+def assert_weights(cortex, state) -> None:
+    got = cortex.state_dict()
+    assert list(got) == list(state)
+    for name, value in state.items():
+        assert torch.equal(got[name], value), name
+
+
+def test_open_cortex_gives_the_training_cortex(trained):
+    run_dir, states, sim = trained
+    cortex = open_cortex(run_dir)  # the last saved epoch
+    assert isinstance(cortex, Cortex) and not cortex.training
+    assert {p.device.type for p in cortex.parameters()} == {"cpu"}
+    assert_weights(cortex, states[2])
+    images = to_activity(sim.world.test_x[:16])  # (16, 3, 32, 32)
+    with torch.no_grad():
+        got, want = cortex.encode(images), sim.brain.cortex.encode(images)
+        torch.testing.assert_close(got.z, want.z, rtol=0, atol=0)
+        torch.testing.assert_close(got.d_logit, want.d_logit, rtol=0, atol=0)
+        torch.testing.assert_close(cortex.generate(got.z), sim.brain.cortex.generate(want.z), rtol=0, atol=0)
+    first = open_cortex(run_dir, epoch=1)
+    assert_weights(first, states[1])
+    assert not all(torch.equal(a, b) for a, b in zip(first.parameters(), cortex.parameters()))  # it learned
+
+
+def test_open_cortex_without_per_epoch_files_takes_last_pt(trained, tmp_path):
+    run_dir, states, _ = trained
+    kept = tmp_path / "run"
+    shutil.copytree(run_dir, kept)
+    for path in (kept / "checkpoints").glob("cortex_epoch_*.pt"):
+        path.unlink()
+    assert_weights(open_cortex(kept), states[2])
+    (kept / "activity.nc").unlink()  # then the configuration comes from last.pt too
+    assert_weights(open_cortex(kept), states[2])
+    with pytest.raises(PadError, match=r"^epoch 1: no cortex weights in .*\(none saved\)$"):
+        open_cortex(kept, epoch=1)
+
+
+def test_open_cortex_bad_input_is_one_line(trained, tmp_path):
+    run_dir, _, _ = trained
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a_file").write_text("x")
+    other = tmp_path / "other"  # a run directory holding another brain's cortex file
+    shutil.copytree(run_dir, other)
+    with netCDF4.Dataset(other / "activity.nc", "a") as nc:
+        nc.setncattr("run_id", "0badf00d")
+    cases = [
+        (tmp_path / "nowhere", {}, "no such run directory"),
+        (tmp_path / "a_file", {}, "not a folder"),
+        (tmp_path / "empty", {}, "not a run directory (no activity.nc, no checkpoints/last.pt)"),
+        (run_dir, {"epoch": 7}, "epoch 7: no cortex weights in"),
+        (run_dir, {"device": "nonsense"}, "device=nonsense: not a device"),
+        (other, {}, f"{other / 'checkpoints' / 'cortex_epoch_002.pt'}: the cortex of another brain"),
+    ]
+    for path, kwargs, message in cases:
+        with pytest.raises(PadError) as error:
+            open_cortex(path, **kwargs)
+        assert message in str(error.value) and "\n" not in str(error.value), str(error.value)
