@@ -15,7 +15,9 @@ hypnograms.png/pdf (one seed per condition, blocks shaded). Prints the report fo
 
 Time points: the last epoch of the manipulation (the protocol's blocks other than the first and the last, or the block
 named by "manipulation_block"; the epoch in which its last day lies, measured at that epoch's end) and the last
-epoch of the run. A brain's value at a time point is its last evaluated value at or before that epoch.
+epoch of the run. A brain's value at a time point is its last evaluated value at or before that epoch. Where the run
+ended before the manipulation began (a short `epochs`), the manipulation's rows say "not reached", with no values, and
+the end-of-run rows "n/a (not manipulated)"; a block the run cut short is named so ("..., cut short by the run's end").
 """
 import json
 import textwrap
@@ -31,7 +33,7 @@ import xarray as xr
 from analysis import style
 from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.figures import last_evaluated, shade_epochs
-from analysis.hypnogram import days_per_epoch, manipulation_blocks, protocol_blocks
+from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, per_step, protocol_blocks
 from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import ACTIVITY, open_runs
 from records.errors import PadError
@@ -125,11 +127,11 @@ def read_experiment(folder: Path) -> Experiment:
 
 
 def check_labels(ds: xr.Dataset, experiment: Experiment, folder: Path) -> None:
-    found = set(ds.scenario.values.astype(str))
+    found = {str(s) for s in ds.scenario.values}
     for label in (experiment.control, *experiment.manipulated):
         if label not in found:
             raise PadError(f"{folder / SPEC}: condition {label!r} matches no run (labels: {', '.join(sorted(found))})")
-    for label in found:
+    for label in map(str, found):
         seeds = ds.seed.values[ds.scenario.values == label]
         if len(set(seeds)) < len(seeds):
             raise PadError(f"{folder}: condition {label!r} holds two runs of one seed")
@@ -140,9 +142,24 @@ def brains_of(ds: xr.Dataset, label: str) -> np.ndarray:
     return np.flatnonzero(ds.scenario.values == label)
 
 
-def time_points(ds: xr.Dataset, experiment: Experiment, label: str) -> list[tuple[set, str, int]]:
+def lived_days(ds: xr.Dataset, brains) -> int:
+    """How many days the brains lived: the last day any of them logged, plus one."""
+    day = per_step(ds, "day")[np.asarray(brains)].astype(float)
+    return int(np.nanmax(day)) + 1 if np.isfinite(day).any() else 0
+
+
+def unreached(ds: xr.Dataset, experiment: Experiment, label: str) -> list[Block]:
+    """The manipulation blocks of `label` that begin after its brains' last day: never lived (a run cut short by
+    `epochs`); [] where the manipulation happened."""
+    pick = brains_of(ds, label)
+    manipulation = manipulation_blocks(protocol_blocks(ds, int(pick[0])), experiment.manipulation_block)
+    return [b for b in manipulation if b.first_day >= lived_days(ds, pick)]
+
+
+def time_points(ds: xr.Dataset, experiment: Experiment, label: str) -> list[tuple[set, str, int | None]]:
     """(kinds, name, epoch): the manipulation's last epoch (kind "manipulation", if the condition has manipulation
-    blocks) and the run's last (kind "end"); one point of both kinds where they coincide."""
+    blocks; epoch None where the run ends before the manipulation begins: not reached) and the run's last (kind
+    "end"); one point of both kinds where they coincide."""
     pick = brains_of(ds, label)
     blocks = protocol_blocks(ds, int(pick[0]))
     manipulation = manipulation_blocks(blocks, experiment.manipulation_block)
@@ -154,9 +171,13 @@ def time_points(ds: xr.Dataset, experiment: Experiment, label: str) -> list[tupl
     last = int(ds.epoch.values[evaluated].max()) if evaluated.any() else int(ds.epoch.max())
     if not manipulation:
         return [({"end"}, "end of run", last)]
-    stop = max(b.stop_day for b in manipulation)
-    end = min(1 + (stop - 1) // days_per_epoch(ds, int(pick[0])), last)
     name = f"end of {'+'.join(dict.fromkeys(b.name for b in manipulation))}"
+    lived, stop = lived_days(ds, pick), max(b.stop_day for b in manipulation)
+    if (first := min(b.first_day for b in manipulation)) >= lived:
+        return [({"manipulation"}, f"{name} (not reached: it begins on day {first}, the run ended after {lived} days)",
+                 None), ({"end"}, "end of run", last)]
+    end = min(1 + (min(stop, lived) - 1) // days_per_epoch(ds, int(pick[0])), last)
+    name += ", cut short by the run's end" if stop > lived else ""
     if end == last:
         return [({"manipulation", "end"}, f"{name} (end of run)", last)]
     return [({"manipulation"}, name, end), ({"end"}, "end of run", last)]
@@ -194,20 +215,21 @@ def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
     measured, rows = present(ds), []
     predicted = [p["metric"] for p in experiment.predictions]
     for label in experiment.manipulated:
+        manipulated = not unreached(ds, experiment, label)
         for kinds, point, epoch in time_points(ds, experiment, label):
             applies = [p for p in experiment.predictions
                        if p.get("condition") in (None, label) and p.get("at", next(iter(kinds))) in kinds]
             predictions = {p["metric"]: p for p in sorted(applies, key=lambda p: "condition" in p)}  # specific wins
             for name in [m for m in METRICS if m in measured or m in predicted]:
-                values = at_or_before(METRICS[name].compute(ds), epoch) if name in measured else \
-                    np.full(ds.sizes["brain"], np.nan)
+                values = at_or_before(METRICS[name].compute(ds), epoch) if name in measured and epoch is not None \
+                    else np.full(ds.sizes["brain"], np.nan)
                 p = predictions.get(name, {})
                 effect = paired(ds, values, experiment.control, label)
+                verdict = agrees(p.get("expected", ""), effect["effect_mean"]) if manipulated else \
+                    "not reached" if epoch is None else "n/a (not manipulated)"
                 rows.append({"condition": label, "metric": name, "units": METRICS[name].units, "time_point": point,
                              "epoch": epoch} | effect | {"expected": p.get("expected", ""),
-                                                         "source": p.get("source", ""),
-                                                         "agrees": agrees(p.get("expected", ""),
-                                                                          effect["effect_mean"])})
+                                                         "source": p.get("source", ""), "agrees": verdict})
     return pd.DataFrame(rows)
 
 
@@ -220,13 +242,20 @@ def markdown(table: pd.DataFrame, experiment: Experiment) -> str:
     for _, r in table.iterrows():
         d = 2 if r.units in ("%", "points") else 3
         effect = number(r.effect_mean, d) + (f" ± {r.effect_sem:.{d}f}" if np.isfinite(r.effect_sem) else "")
-        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point, str(r.epoch),
+        effect = "not reached" if r.agrees == "not reached" else effect
+        epoch = f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–"
+        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point, epoch,
                  number(r.control_mean, d), number(r.manipulated_mean, d), effect, str(r.n), r.expected or "–",
                  r.source or "–", r.agrees]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     lines += ["", "Effect: manipulated minus control, paired by seed (seeds both conditions hold); mean ± SEM over "
               "seeds (SEM = std with ddof=1 / sqrt(n)); control and manipulated are means over the same seeds. "
-              "Agrees: the effect's sign matches the prediction (n/a: no directional prediction).", "", "Metrics:"]
+              "Agrees: the effect's sign matches the prediction (n/a: no directional prediction)."]
+    if (table.agrees == "not reached").any() if len(table) else False:
+        lines += ["", "⚠ Not reached: the run ended before the manipulation began (its protocol's blocks lie beyond "
+                  "the run's epochs), so the manipulated brains lived as their controls: there is no effect to report, "
+                  "and the end-of-run rows compare brains that were not manipulated."]
+    lines += ["", "Metrics:"]
     lines += [f"- `{m}` ({metric.units}): {metric.description}" for m, metric in METRICS.items()]
     return "\n".join(lines) + "\n"
 

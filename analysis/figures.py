@@ -22,12 +22,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
-import yaml
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
 from analysis import published, style
-from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, protocol_blocks
+from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, parse_config, protocol_blocks
 from analysis.hypnogram_plot import hypnogram_figure, plot_hypnogram  # noqa: F401 (part of this module's interface)
 from analysis.load import ACTIVITY, diverged_day, epoch_mean_count, logged_mask
 
@@ -278,7 +277,7 @@ def losses_figure(ds: xr.Dataset, blocks=None):
 def dream_epochs(ds: xr.Dataset, brain: int) -> dict[str, list]:
     """For each dream variable, the first and last epoch at which the brain's dreams were logged."""
     epochs = {}
-    for variable in ("dream_nrem", "dream_rem"):
+    for variable in (v for v in ("dream_nrem", "dream_rem") if v in ds):
         da = ds[variable].isel(brain=brain)
         logged = ds.epoch.values[da.notnull().any([d for d in da.dims if d != "epoch"]).values]
         epochs[variable] = sorted({logged[0], logged[-1]}) if len(logged) else []
@@ -331,8 +330,8 @@ def run_dataset(run_dir: str | Path) -> str:
     """The data set a run used: its config's data.name (the activity file's `config` attribute)."""
     with xr.open_dataset(Path(run_dir) / ACTIVITY) as activity:
         attrs = dict(activity.attrs)
-    config = yaml.safe_load(attrs.get("config", "")) or {}
-    return str((config.get("data") or {}).get("name") or attrs.get("data_source", "unknown"))
+    data = parse_config(attrs.get("config", ""), Path(run_dir) / ACTIVITY).get("data")
+    return str((data.get("name") if isinstance(data, dict) else None) or attrs.get("data_source", "unknown"))
 
 
 def with_datasets(ds: xr.Dataset) -> xr.Dataset:

@@ -84,15 +84,32 @@ def export_hypnogram(run_dir_or_ds: str | Path | xr.Dataset, path: str | Path, b
 def run_config(ds: xr.Dataset, brain: int = 0) -> dict:
     """The resolved config of `brain`: from its run's activity file when `ds` comes from open_runs (a `run_dir`
     coordinate), else from the `config` attribute; {} where there is none."""
-    text = ds.attrs.get("config", "")
+    text, path = ds.attrs.get("config", ""), activity_path(ds, brain)
     if "run_dir" in ds.coords:
-        path = Path(str(ds.run_dir.values[brain])) / ACTIVITY
         try:
             with xr.open_dataset(path) as activity:
                 text = activity.attrs.get("config", "")
         except Exception as e:  # a file damaged since open_runs read it
             raise PadError(f"{path}: not a readable netCDF file ({type(e).__name__})") from None
-    return (yaml.safe_load(text) or {}) if text else {}
+    return parse_config(text, path)
+
+
+def activity_path(ds: xr.Dataset, brain: int = 0) -> Path:
+    """The activity file `brain` of `ds` was read from (for messages; `activity.nc` for hand-made Datasets)."""
+    run_dir = ds.run_dir.values[brain] if "run_dir" in ds.coords else ds.attrs.get("run_dir", "")
+    return Path(str(run_dir)) / ACTIVITY
+
+
+def parse_config(text: object, path: Path) -> dict:
+    """A run's `config` attribute (YAML) as a dict, {} where there is none; a PadError naming `path` where it is not
+    a YAML mapping (a file written by another program)."""
+    try:
+        config = yaml.safe_load(text) if isinstance(text, str) and text else {}
+    except yaml.YAMLError as e:
+        raise PadError(f"{path}: its config attribute is not readable YAML ({type(e).__name__})") from None
+    if not isinstance(config, dict):
+        raise PadError(f"{path}: its config attribute is not a mapping of settings ({type(config).__name__})")
+    return config or {}
 
 
 def days_per_epoch(ds: xr.Dataset, brain: int = 0) -> int:
@@ -115,15 +132,21 @@ def protocol_blocks(ds: xr.Dataset, brain: int = 0) -> list[Block]:
     stop ends where the brain's logged days end. Without a config (hand-made Datasets) the blocks are read from the
     per-step `block` coordinate."""
     protocol = run_config(ds, brain).get("protocol") or {}
+    if not isinstance(protocol, dict) or not isinstance(protocol.get("blocks") or [], list):
+        raise PadError(f"{activity_path(ds, brain)}: its config's protocol is not a protocol's settings")
     if not protocol.get("blocks"):
         return [] if protocol or "block" not in ds.coords else lived_blocks(ds, brain)
     lived = int(np.nanmax(per_step(ds, "day")[brain].astype(float))) + 1 if ds.sizes.get("step") else 0
     by_epoch = protocol.get("unit", "epoch") == "epoch"  # epochs count from 1, days from 0
     scale, origin = (days_per_epoch(ds, brain), 1) if by_epoch else (1, 0)
     blocks = []
-    for b in protocol["blocks"]:
-        first = (int(b.get("start", origin)) - origin) * scale
-        stop = max(lived, first) if b.get("stop") is None else (int(b["stop"]) - origin) * scale
+    for i, b in enumerate(protocol["blocks"]):
+        try:
+            first = (int(b.get("start", origin)) - origin) * scale
+            stop = max(lived, first) if b.get("stop") is None else (int(b["stop"]) - origin) * scale
+        except (AttributeError, TypeError, ValueError):
+            raise PadError(f"{activity_path(ds, brain)}: its config's protocol.blocks.{i} is not a block "
+                           f"({b!r})") from None
         blocks.append(Block(str(b.get("name", "")), first, stop))
     return blocks
 

@@ -28,7 +28,7 @@ def brain_title(ds: xr.Dataset, brain: int) -> str:
 def diverged_steps(ds: xr.Dataset) -> xr.DataArray:
     """(brain, step): True where any per-step figure was logged and is not finite."""
     bad = [logged_mask(ds, v) & ~np.isfinite(ds[v]) for v in DEVICE_NAMES if v in ds]
-    return xr.concat(bad, "variable").any("variable") if bad else xr.zeros_like(ds.ach, dtype=bool)
+    return xr.concat(bad, "variable").any("variable") if bad else xr.zeros_like(ds.day * ds.brain, dtype=bool)
 
 
 def arousals(ds: xr.Dataset, brain: int) -> np.ndarray:
@@ -111,11 +111,13 @@ def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None, fir
         lines.append(f"diverged on day {int(when)}")
     axes[0].set(ylim=(-0.5, 2.85), title="\n".join(lines), **YTICKS)
     for level, ls in (("ach", "-"), ("na", "--")):
+        if level not in b:  # a partial file: the states without that level
+            continue
         v = b[level].values[keep]
         axes[1].step(x, np.r_[v, v[-1:]], where="post", ls=ls, color=style.LEVEL_COLORS[level],
                      label={"ach": "ACh", "na": "NA"}[level])
     axes[1].set(xlabel="step", ylabel="level", ylim=(-0.08, 1.5), yticks=[0, 0.5, 1], xlim=(0, len(states)))
-    axes[1].legend(loc="upper center", ncols=2, fontsize=6)
+    axes[1].legend(loc="upper center", ncols=2, fontsize=6) if axes[1].get_lines() else None
     for ax in axes:
         style.shade_blocks(ax, blocks, highlight, labels=False)
     return axes[0].figure
@@ -123,11 +125,16 @@ def plot_hypnogram(ds: xr.Dataset, brain: int = 0, days: int = 4, axes=None, fir
 
 def window_start(ds: xr.Dataset, brain: int, days: int, diverged: float, manipulation) -> int | None:
     """The first day of a brain's window: its last `days` days up to a divergence, else `days` // 2 days before the
-    manipulation begins, else None (its first day)."""
-    lived = float(np.nanmin(per_step(ds, "day")[brain].astype(float)))
+    manipulation begins (its last `days` days where the manipulation lies beyond its run), else None (its first
+    day)."""
+    day = per_step(ds, "day")[brain].astype(float)
+    lived, last = float(np.nanmin(day)), float(np.nanmax(day))
     if np.isfinite(diverged):
         return int(max(diverged - days + 1, lived))
-    return int(max(manipulation[0][1] - days // 2, lived)) if manipulation else None
+    if not manipulation:
+        return None
+    begins = manipulation[0][1]
+    return int(max(begins - days // 2 if begins <= last else last - days + 1, lived))
 
 
 @style.styled

@@ -93,7 +93,7 @@ def test_export_and_command_line(runs, tmp_path, capsys):
 
 
 def test_the_export_loads_in_yasa(runs, tmp_path):
-    yasa = pytest.importorskip("yasa")
+    import yasa  # a test dependency (pyproject's `test` extra): this test runs, never skips
     table = pd.read_csv(export_hypnogram(runs[0], tmp_path / "h.csv"), keep_default_na=False)
     hyp = yasa.Hypnogram(table.state.tolist(), n_stages=3, freq="1min")
     assert hyp.n_epochs == len(table) and hyp.as_int().tolist() == table.yasa.tolist()

@@ -6,6 +6,10 @@ manipulated minus control paired by seed, beside the prediction).
 Quick mode: `shapes` images, a small cortex, 6 epochs of 80 days (baseline 1-2, manipulation 3-4, recovery 5-6),
 3 seeds: minutes on 2 CPU cores. Full mode (`--full`): CIFAR-10 and the paper's 50 epochs (baseline 1-10,
 manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a GPU.
+
+Bad input ends in one line on stderr naming the script (`error: python -m sims.experiments.NAME: ...`, status 2)
+before anything trains: an unknown flag (run_night.py's overrides go without dashes), and a manipulation block that
+begins after the run's last epoch (the manipulated brains would live as their controls).
 """
 import argparse
 import json
@@ -14,6 +18,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import xarray as xr
 from omegaconf import OmegaConf
@@ -72,16 +77,33 @@ def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[s
             run_night + merged(common, [f"protocol={exp.protocol}", *blocks, *exp.sweep], shared, own)]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line naming the script (`error: PROG: ...`, status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{self.prog}: {message} (usage: {self.prog} [--full] [--seeds S,S,...] [--out DIR] [KEY=VALUE ...])")
+
+
+def fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def run(exp: Experiment, argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(prog=f"python -m sims.experiments.{exp.name}", description=exp.title)
+    parser = Parser(prog=f"python -m sims.experiments.{exp.name}", description=exp.title)
     parser.add_argument("--full", action="store_true", help="CIFAR-10, 50 epochs, 4 seeds (default: quick mode)")
     parser.add_argument("--seeds", help="comma-separated seeds (default: 0,1,2 quick, 0,1,2,3 full)")
     parser.add_argument("--out", type=Path, help="folder of the runs and the report (default: experiments/NAME/MODE)")
     args, extra = parser.parse_known_args(argv)  # anything else goes to run_night.py (e.g. hydra/launcher=joblib)
+    if flags := [a for a in extra if a.startswith("-")]:  # run_night.py's flags (-m, --cfg, ...) are the script's
+        parser.error(f"unrecognized arguments: {' '.join(flags)}")
     mode = "full" if args.full else "quick"
     folder = (args.out or Path("experiments") / exp.name / mode).resolve()
     env = os.environ | {"PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    for command in commands(exp, mode, folder, args.seeds or SEEDS[mode], extra):
+    runs = commands(exp, mode, folder, args.seeds or SEEDS[mode], extra)
+    if problem := unreached_block(exp, runs[1][3:]):
+        fail(f"{parser.prog}: {problem}")
+    for command in runs:
         if (status := subprocess.run(command, env=env).returncode) != 0:
             sys.exit(status)
     write_manifest(exp, mode, folder)
@@ -92,14 +114,49 @@ def run(exp: Experiment, argv: list[str] | None = None) -> Path:
     return folder / "report"
 
 
+def unreached_block(exp: Experiment, overrides: list[str]) -> str | None:
+    """Why the manipulated brains would never live their manipulation: a block (by epochs) that begins after the
+    run's last epoch, in some job of the sweep; None if every job reaches it, or if the overrides do not compose
+    (run_night.py then says why, in one line)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from analysis.hypnogram import manipulation_blocks
+    from sims.registry import compose_config
+
+    own = [o for o in overrides if not o.split("=", 1)[0].lstrip("+~").startswith(("hydra", "seed"))]
+    try:
+        jobs = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(own), None)[0]
+        configs = [compose_config(job) for job in {tuple(job): job for job in jobs}.values()]
+    except Exception:  # a bad override: run_night.py's preflight names it
+        return None
+    for cfg in configs:
+        if cfg.protocol.unit != "epoch":
+            continue
+        blocks = [(b.name, int(b.start), b.stop, i) for i, b in enumerate(cfg.protocol.blocks)]
+        for name, start, stop, i in manipulation_blocks(blocks, exp.manipulation_block or None):
+            if start > cfg.epochs:
+                span = f"epochs {start}-" if stop is None else f"epoch {start}" if stop - 1 <= start else \
+                    f"epochs {start}-{stop - 1}"
+                return (f"the {name} block ({span}) begins after the run's last epoch (epochs={cfg.epochs}): the "
+                        f"manipulated brains would live as their controls; raise epochs or move the block "
+                        f"(protocol.blocks.{i}.start=...)")
+    return None
+
+
 def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     """experiment.json: what the report needs to know: the conditions by label (control: the brains without the
     protocol), the predictions."""
     control, manipulated, names = set(), set(), {}
     swept = [o.split("=", 1)[0] for o in exp.sweep]
     for activity in sorted(folder.glob("*/activity.nc")):
-        with xr.open_dataset(activity) as ds:
-            label, config = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"])
+        try:
+            with xr.open_dataset(activity) as ds:
+                label, config = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"])
+            config.protocol.name  # noqa: B018 (a run's config has one)
+        except Exception as e:  # a foreign or damaged file left in the folder
+            fail(f"{activity}: not the activity file of a run of this experiment ({type(e).__name__}); "
+                 "give the experiment a folder of its own (--out)")
         if config.protocol.name == "none":
             control.add(label)
             names[label] = "control"
@@ -107,8 +164,8 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
             manipulated.add(label)
             names[label] = " ".join([exp.name] + [f"{k.split('.')[-1]}={OmegaConf.select(config, k)}" for k in swept])
     if len(control) != 1 or not manipulated:
-        raise SystemExit(f"error: {folder}: expected one control condition and manipulated ones, found "
-                         f"{sorted(control)} and {sorted(manipulated)}")
+        fail(f"{folder}: expected one control condition and manipulated ones, found {sorted(control)} and "
+             f"{sorted(manipulated)}")
     manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
                 "control": control.pop(), "manipulated": sorted(manipulated),
                 "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
