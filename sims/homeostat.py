@@ -35,8 +35,8 @@ class HomeostatConfig:
     wake_hours: float = setting(16.0, above=0, below=24)  # hours a baseline day's Wake steps stand for; bedtime = wake_onset_hour + wake_hours
     sleep_hours_per_step: float = setting(4.0, above=0, high=24)  # hours one sleep (or night-time wake) step stands for
     wake_onset_hour: float = setting(7.0, low=0, below=24)  # clock time the first day starts (C's phase t0 is clock time, so days need an anchor)
-    chi_w: float = setting(18.2, above=0)  # hours: time constant of S in wake
-    chi_s: float = setting(4.2, above=0)  # hours: time constant of S in sleep
+    chi_w: float = setting(18.2, above=0, high=1000, why="hours (1000: S would not move in a night)")  # hours: time constant of S in wake
+    chi_s: float = setting(4.2, above=0, high=1000, why="hours (1000: S would not move in a night)")  # hours: time constant of S in sleep
     mu: float = setting(1.0, above=0)  # asymptote of S in wake
     upper: float = setting(0.67, low=0)  # H+: sleep gate (reported by sleep_gate_open; PAD's schedule, not S, starts the night)
     lower: float = setting(0.17, low=0)  # H-: sleep ends when S falls to H- + aC(t)

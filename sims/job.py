@@ -25,6 +25,12 @@ def fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
+def stop_interrupted(e: KeyboardInterrupt) -> NoReturn:
+    """A run stopped by Ctrl-C, SIGTERM or SIGUSR2 (sims.interrupts): its one line, and 128 + the signal's number
+    (130 for a KeyboardInterrupt raised elsewhere)."""
+    fail(f"\n{e or 'interrupted'}; run the same command to resume", getattr(e, "status", 130))
+
+
 def report_finished(cfg: DictConfig, run_dir: Path) -> None:
     """A run that had already finished: its activity file rebuilt from its checkpoint if missing or damaged, then its
     done line."""
@@ -52,5 +58,5 @@ def run_job(cfg: DictConfig) -> None:
             return
         fail(f"error: {e}", DIVERGED)
     except KeyboardInterrupt as e:
-        fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
+        stop_interrupted(e)
     print(f"done: {run_dir} ({FILES})")

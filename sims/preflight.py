@@ -4,6 +4,7 @@ Every override (of every job of a sweep), the device, the checkpoint of a run di
 A failure is a PadError with one line naming the offending override, key or path.
 """
 import shutil
+from contextlib import ExitStack
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -18,6 +19,7 @@ from omegaconf.errors import OmegaConfBaseException
 from records.errors import PadError, first_line
 from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
+from records.lock import check_free, run_lock
 from records.schema import Rule
 from sims.cohort import check_shared
 from sims.device import check_device_name, resolve_device
@@ -27,12 +29,21 @@ from sims.validation import check_data_fits, validate
 from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
+HYDRA_FLAGS = {"-h", "--help", "--hydra-help", "--version", "-c", "--cfg", "--resolve", "-p", "--package", "-r", "--run",
+               *MULTIRUN_FLAGS, "-sc", "--shell-completion", "-cp", "--config-path", "-cn", "--config-name", "-cd",
+               "--config-dir", "--experimental-rerun", "-i", "--info"}  # what Hydra's own command line takes
 
 
-def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
+def preflight(args: list[str], locks: ExitStack) -> tuple[Path, DictConfig] | None:
     """Check a command line as far as possible without writing anything: every override (of every job of a sweep), the
     values, the device, the run directory and the checkpoint it may already hold, and the data. Raises PadError (one
-    line). Returns the run directory and configuration of a single run that has already finished: nothing to run."""
+    line). Then, all checked, lock the run directories (records.lock) of the brains that live in this process into
+    `locks`, and check that the others are free. Returns the run directory and configuration of a single run that has
+    already finished: nothing to run."""
+    for a in args:
+        if a.startswith("-") and a.split("=", 1)[0] not in HYDRA_FLAGS:
+            raise PadError(f"{a}: not an option of run_night.py (overrides are key=value; its options are Hydra's: "
+                           "--help, --cfg job, -m, ...)")
     if any(a.startswith("-") and a not in MULTIRUN_FLAGS for a in args):
         return None  # --help, --cfg, --config-dir, ...: Hydra's own business
     register_configs()
@@ -41,21 +52,27 @@ def preflight(args: list[str]) -> tuple[Path, DictConfig] | None:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="run_night"):
         checked_data = {}  # data config -> training images
         configs = []  # every job's, for a launcher that trains them together
+        run_dirs, in_process = [], True
         for num, job in enumerate(_jobs(overrides, multirun)):
-            cfg, run_dir, cohort_size, runs_here = _job(job, num, multirun)
+            cfg, run_dir, cohort_size, runs_here, in_process = _job(job, num, multirun)
+            run_dirs.append(run_dir)
             configs.append(cfg)
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:  # missing, unreadable, too few images
                 arrays = load_arrays(cfg.data)
                 checked_data[data] = len(arrays.train_y), len(arrays.test_y)
-            device = resolve_device(cfg.device) if runs_here else check_device_name(cfg.device)
+            device = resolve_device(cfg.device) if runs_here else None  # a node's device: unknown here
             check_data_fits(OmegaConf.to_object(cfg), *checked_data[data], device)
+            check_free(run_dir)  # a directory in use says so, before its checkpoint (maybe another brain's) is read
             done = epochs_done(cfg, run_dir, here=runs_here)
             if done >= cfg.epochs and not multirun:
+                locks.enter_context(run_lock(run_dir))
                 print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
                 return run_dir, cfg
         if cohort_size is not None:  # hydra/launcher=cohort: each cohort (consecutive jobs) shares data, cortex, ...
             for start in range(0, len(configs), cohort_size):
                 check_shared(configs[start:start + cohort_size])
+    for run_dir in run_dirs:  # the jobs of other processes take their own locks; this one's would be in their way
+        locks.enter_context(run_lock(run_dir)) if in_process else check_free(run_dir)
     return None
 
 
@@ -76,15 +93,17 @@ def _jobs(overrides: list[str], multirun: bool) -> list[list[str]]:
     return [own + [o.input_line for o in task]]
 
 
-def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path, int | None, bool]:
+def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Path, int | None, bool, bool]:
     """Job `num`'s configuration, as its run gets it, its run directory, the brains per cohort if the sweep's
-    launcher trains brains together (None otherwise), and whether the brain will live on this machine."""
+    launcher trains brains together (None otherwise), whether the brain will live on this machine, and whether in
+    this process."""
     cfg = _compose(overrides)
     with read_write(cfg):
         cfg.hydra.job.num = num
     HydraConfig.instance().set_config(cfg)  # run directories may name ${hydra:...}
     cohort_size = check_launcher(cfg.hydra.launcher) if multirun else None
     runs_here = not (multirun and runs_elsewhere(cfg.hydra.launcher))
+    in_process = not multirun or cfg.hydra.launcher.get("_target_") in IN_PROCESS_LAUNCHERS
     if not runs_here:
         _check_slurm(cfg)
     check_hydra_keys(cfg, multirun)
@@ -96,9 +115,11 @@ def _job(overrides: list[str], num: int, multirun: bool) -> tuple[DictConfig, Pa
         del cfg["hydra"]
     validate(OmegaConf.to_object(cfg))
     check_writable_folder(run_dir, f"{run_dir} (the run directory)")
-    return cfg, run_dir, cohort_size, runs_here
+    return cfg, run_dir, cohort_size, runs_here, in_process
 
 
+IN_PROCESS_LAUNCHERS = {"hydra._internal.core_plugins.basic_launcher.BasicLauncher",  # a sweep's jobs one by one
+                        "hydra_plugins.pad_cohort_launcher.cohort_launcher.CohortLauncher"}  # hydra/launcher=cohort
 COHORT_LAUNCHERS = {f"hydra_plugins.pad_cohort_launcher.cohort_launcher.{name}"  # hydra/launcher=cohort, cohort_*
                     for name in ("CohortLauncher", "SlurmCohortLauncher", "LocalCohortLauncher")}
 REMOTE_LAUNCHERS = {"hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",  # slurm, cohort_slurm

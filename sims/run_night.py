@@ -4,9 +4,11 @@ Sweeps: `python sims/run_night.py -m scenario=pad,no_rem seed=0,1`. Bad input (a
 made with another configuration) ends with one line on stderr, `error: KEY...: reason`, and exit status 2, before
 Hydra writes anything into a run directory. A brain whose losses, weights or Adam state become non-finite stops with a
 one-line diagnosis and exit status 3 (a sweep goes on with its other jobs, then exits with 3), keeping its last good
-checkpoint. Ctrl-C saves a checkpoint and exits with 130; the same command resumes.
+checkpoint. Ctrl-C, SIGTERM and SIGUSR2 save a checkpoint at the current day and exit with 130, 143 and 140;
+the same command resumes.
 """
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository's packages importable
@@ -29,19 +31,20 @@ def simulate(cfg: DictConfig) -> None:
 
 
 def main() -> None:
-    try:
-        finished = preflight(sys.argv[1:])
-    except PadError as e:
-        fail(f"error: {e}", 2)
-    except KeyboardInterrupt:
-        fail("\ninterrupted before the run began", 130)
-    if finished is None:
-        simulate()
-        if diverged_jobs:
-            sys.exit(DIVERGED)
-        return
-    run_dir, cfg = finished
-    report_finished(cfg, run_dir)
+    with ExitStack() as locks:  # the run directories of the brains this process lives, held until it ends
+        try:
+            finished = preflight(sys.argv[1:], locks)
+        except PadError as e:
+            fail(f"error: {e}", 2)
+        except KeyboardInterrupt:
+            fail("\ninterrupted before the run began", 130)
+        if finished is None:
+            simulate()
+            if diverged_jobs:
+                sys.exit(DIVERGED)
+            return
+        run_dir, cfg = finished
+        report_finished(cfg, run_dir)
 
 
 if __name__ == "__main__":

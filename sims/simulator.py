@@ -1,6 +1,5 @@
 """The loop: days of Wake, nights of sleep cycles, epoch-end evaluation, activity file and checkpoints."""
 import json
-import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,11 +16,14 @@ from neuromod import BrainState, Drive
 from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
+from records.lock import run_lock
+from records.variables import FORMAT
 from records.checkpoints import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
 from sims.config import Autocast, PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
+from sims.interrupts import Interrupts
 from sims.phases import StepResult, nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
 from sims.resume import check_compatible
@@ -55,13 +57,13 @@ class Simulator:
         self.device = resolve_device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype.value)
         self.world = world or World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
-        check_data_fits(cfg, len(self.world.train_y))
+        check_data_fits(cfg, len(self.world.train_y), len(self.world.test_y), self.device)
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
         autocast = None if cfg.autocast == Autocast.none else getattr(torch, cfg.autocast.value)
         self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype, autocast)
         self.streams = Streams(cfg.seed, self.device)
-        attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__,
+        attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__, "pad_format": FORMAT,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
                  "data_fingerprint": json.dumps(self.world.fingerprint)}
@@ -70,7 +72,7 @@ class Simulator:
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
-        self._interrupted = False
+        self.interrupts: Interrupts | None = None  # while run() runs: the signals that stop it after a save
         self.label = ""  # printed before its epoch-end lines (a cohort names each brain's run directory)
         if self.checkpoint_path.exists():
             self._restore(load_checkpoint(self.checkpoint_path))
@@ -155,7 +157,8 @@ class Simulator:
         self.recorder.end_epoch(epoch, figures)
         if cfg.keep_epoch_cortex:
             save_checkpoint(self.run_dir / "checkpoints" / f"cortex_epoch_{epoch:03d}.pt",
-                            {"cortex": self.brain.cortex.state_dict(), "epoch": epoch})
+                            {"cortex": self.brain.cortex.state_dict(), "epoch": epoch,
+                             "run_id": self.recorder.attrs["run_id"]})  # the brain's identity (the run dir's hash)
         self.epoch, self.day_in_epoch, self.order = epoch + 1, 0, None
         self.save()
 
@@ -164,14 +167,10 @@ class Simulator:
         total = self.cfg.epochs * self.days_per_epoch
         done = (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
         every = max(1, self.days_per_epoch // 20)
-        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
-        try:
-            with tqdm(total=total, initial=min(done, total), unit="day", disable=not self.cfg.progress,
-                      dynamic_ncols=True) as bar:
-                while self.epoch <= self.cfg.epochs:
-                    self._run_epoch(bar, every)
-        finally:
-            signal.signal(signal.SIGINT, previous_handler)
+        with Interrupts() as self.interrupts, tqdm(total=total, initial=min(done, total), unit="day",
+                                                   disable=not self.cfg.progress, dynamic_ncols=True) as bar:
+            while self.epoch <= self.cfg.epochs:
+                self._run_epoch(bar, every)
         return self.run_dir
 
     def _run_epoch(self, bar: tqdm, every: int) -> None:
@@ -191,9 +190,9 @@ class Simulator:
                     bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
                     bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
                 checked = rows
-            if self._interrupted:
+            if self.interrupts.pending is not None:
                 self.save()
-                raise KeyboardInterrupt(f"interrupted; checkpoint saved in {self.checkpoint_path}")
+                self.interrupts.stop(f"checkpoint saved in {self.checkpoint_path}")
         self.end_epoch(time.perf_counter() - start)
 
     def check_health(self, start: int, stop: int) -> None:
@@ -219,11 +218,6 @@ class Simulator:
         raise Diverged(diagnosis)
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
-    def _on_interrupt(self, signum, frame) -> None:
-        if self._interrupted:  # a second Ctrl-C stops at once
-            raise KeyboardInterrupt
-        self._interrupted = True
-
     def save(self) -> None:
         """The activity file and the checkpoint of where the brain is now (an epoch end, or a day of an interrupted run)."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -268,9 +262,11 @@ def rebuild_activity(cfg: DictConfig, run_dir: Path) -> bool:
 
 
 def run(cfg: DictConfig, run_dir: Path) -> Path:
-    """Run (or resume) the simulation described by `cfg` in `run_dir`; returns the run directory."""
-    simulator = Simulator(cfg, run_dir)
-    if simulator.epoch > cfg.epochs:
-        print(f"{run_dir}: already ran {simulator.epoch - 1} epochs (epochs={cfg.epochs}); nothing to do")
-        return simulator.run_dir
-    return simulator.run()
+    """Run (or resume) the simulation described by `cfg` in `run_dir`, holding its lock (records.lock: a PadError if
+    another process lives there); returns the run directory."""
+    with run_lock(run_dir):
+        simulator = Simulator(cfg, run_dir)
+        if simulator.epoch > cfg.epochs:
+            print(f"{run_dir}: already ran {simulator.epoch - 1} epochs (epochs={cfg.epochs}); nothing to do")
+            return simulator.run_dir
+        return simulator.run()

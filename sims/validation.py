@@ -78,9 +78,11 @@ def check_data_fits(cfg: PadConfig, train_images: int, test_images: int, device:
     allocates at its start within the memory of `device` (None: a device on another machine)."""
     batches = cfg.schedule.day_steps * cfg.optim.batch_size
     if train_images < batches:
-        key = "data.train_size" if cfg.data.train_size else "optim.batch_size"
+        key = "schedule.day_steps" if cfg.schedule.day_steps > 1 else \
+            "data.train_size" if cfg.data.train_size else "optim.batch_size"
         raise PadError(f"{key}: {train_images} training images make no full day of {batches} images "
-                       f"(optim.batch_size={cfg.optim.batch_size} per Wake step)")
+                       f"(schedule.day_steps={cfg.schedule.day_steps} Wake steps of optim.batch_size="
+                       f"{cfg.optim.batch_size})")
     _check(cfg.eval.probes <= test_images, "eval.probes", cfg.eval.probes, f"must be <= the {test_images} test images")
     check_memory(cfg, train_images // batches, device)
 
@@ -97,7 +99,8 @@ def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | Non
     size, c = torch.finfo(getattr(torch, cfg.dtype.value)).bits // 8, cfg.cortex
     sides = [32 // 2 ** i for i in range(len(c.areas))]
     units = sum(k * side * side for k, side in zip(c.channels, sides)) + c.latent_dim  # one image's activities
-    weights = sum(a * b * 16 for a, b in zip(c.channels, c.channels[1:])) + c.channels[-1] * 16 * c.latent_dim
+    weights = sum(a * b * 16 for a, b in zip(c.channels, c.channels[1:]))  # the areas' 4x4 kernels, one pathway
+    head = c.channels[-1] * 16 * c.latent_dim  # the top area's 4x4 map onto z, one pathway
     steps, day_key, day_value = _longest_day(cfg)
     capacity = ("hippocampus.capacity", cfg.hippocampus.capacity) if cfg.hippocampus.capacity else \
         max([("optim.batch_size", cfg.optim.batch_size), ("schedule.day_steps", cfg.schedule.day_steps)]
@@ -111,6 +114,8 @@ def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | Non
         ("optim.batch_size", cfg.optim.batch_size, 4 * cfg.optim.batch_size * units * size,
          "a batch's activities (both pathways, before and after their nonlinearity)"),
         ("cortex.channels", c.channels, 2 * 4 * weights * size, "both pathways' weights, gradients and Adam moments"),
+        ("cortex.latent_dim", c.latent_dim, 2 * 4 * head * size, "the latent head's and G's top weights, gradients, "
+                                                                   "Adam moments"),
     ]
     total, limit = sum(p[2] for p in parts), device_memory(device)
     if total > limit:
@@ -137,8 +142,9 @@ def _longest_day(cfg: PadConfig) -> tuple[int, str, object]:
         sources.append((cfg.homeostat.max_night_steps, "homeostat.max_night_steps", cfg.homeostat.max_night_steps))
     for i, b in enumerate(cfg.protocol.blocks):
         night = length(b.cycle or s.cycle, s.cycles if b.cycles is None else b.cycles)
-        sources += [(night, f"protocol.blocks[{i}].cycles", b.cycles),
-                    (math.ceil(b.night_fraction * max(night, 1)), f"protocol.blocks[{i}].night_fraction", b.night_fraction),
+        lengthened = math.ceil(b.night_fraction * max(night, 1))
+        longer = ("night_fraction", b.night_fraction) if b.night_fraction > night else ("cycles", b.cycles)
+        sources += [(lengthened, f"protocol.blocks[{i}].{longer[0]}", longer[1]),
                     (b.arousals, f"protocol.blocks[{i}].arousals", b.arousals)]
     _, key, value = max(sources, key=lambda x: x[0])
     return NightPlanner(cfg, 1).max_steps_per_day(), key, value

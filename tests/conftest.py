@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from records.lock import NAME as LOCK
+
 REPO = Path(__file__).resolve().parents[1]
 RUN_NIGHT = REPO / "sims" / "run_night.py"
 
@@ -88,9 +90,11 @@ def tiny(tiny_cifar) -> list[str]:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    """Every file under `folder` (relative path -> (bytes, mtime in ns)): equal snapshots mean nothing was touched."""
+    """Every file under `folder` (relative path -> (bytes, mtime in ns)): equal snapshots mean nothing was touched.
+    A run directory's `.lock` is the lock's own note of its last holder (records.lock), rewritten by every process
+    that takes the lock, a finished run's rerun included; a refused process leaves it as it was (tests/test_lock.py)."""
     return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != LOCK}
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,8 @@ CASES = {  # id: (overrides, what the error line must name)
     "nested key given twice": (["optim.lr=0.1", "optim.lr=0.2"], ["optim.lr"]),
     "unparsable": (["epochs=["], ["epochs=["]),
     "sweep without -m": (["seed=0,1"], ["seed=0,1", "-m"]),
+    "unknown flag": (["--foo"], ["--foo", "not an option"]),
+    "unknown short flag": (["-x"], ["-x", "not an option"]),
     # types
     "epochs not a number": (["epochs=abc"], ["epochs=abc"]),
     "size not a number": (["data.train_size=x"], ["data.train_size=x"]),

@@ -1,6 +1,9 @@
 """A cohort's life beyond its steps: interrupted and resumed, brought level after a kill between two brains'
 checkpoints, a brain that diverges stopping alone, and brains that cannot share a cohort refused in one line.
 Each ends with every brain exactly where it would be alone (float64, the comparison of tests/test_cohort.py)."""
+import os
+import signal
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -9,6 +12,7 @@ from records.checkpoints import load_checkpoint
 import sims.cohort.cohort
 from records.errors import PadError
 from sims.cohort import Cohort, run_cohort
+from sims.interrupts import Interrupted
 from sims.simulator import run
 from tests.helpers import tiny_config
 from tests.test_cohort import RTOL, assert_same_brains
@@ -28,8 +32,9 @@ def lone(tmp_path, cfgs) -> list:
     return dirs
 
 
-@pytest.mark.parametrize("epoch, day", [(2, 1), (1, 4)])  # mid-epoch, and on an epoch's last day (4 days an epoch)
-def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_path, monkeypatch, epoch, day):
+@pytest.mark.parametrize("epoch, day, signum", [(2, 1, signal.SIGTERM), (1, 4, signal.SIGUSR2)],  # mid-epoch, and
+                         ids=["mid-epoch SIGTERM", "last day SIGUSR2"])  # on an epoch's last day (4 days an epoch)
+def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_path, monkeypatch, epoch, day, signum):
     cfgs = brains(2)
     jobs = [(cfg, tmp_path / "cohort" / str(k)) for k, cfg in enumerate(cfgs)]
     cohort = Cohort(jobs, "loop")
@@ -38,11 +43,12 @@ def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_p
     def interrupted(front):
         live_day(front)
         if (cohort.members[0].epoch, cohort.members[0].day_in_epoch) == (epoch, day):
-            cohort._interrupted = True  # what the SIGINT handler sets
+            os.kill(os.getpid(), signum)  # handled at once, by sims.interrupts: the cohort saves at this day's end
 
     monkeypatch.setattr(cohort, "live_day", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as stopped:
         cohort.run()
+    assert stopped.value.status == 128 + signum
     for _, run_dir in jobs:  # every brain saved at the day it reached
         state = load_checkpoint(run_dir / "checkpoints" / "last.pt")
         assert (state["epoch"], state["day_in_epoch"]) == (epoch, day)

@@ -133,19 +133,21 @@ def test_killed_mid_epoch_and_rerun_ends_as_if_never_killed(start_night, run_nig
     assert_same_results(run_dir, reference())
 
 
-def test_ctrl_c_saves_the_day_and_the_same_command_resumes_in_the_default_run_directory(start_night, run_night, args,
-                                                                                        reference, tmp_path):
-    """No hydra.run.dir: the default run directory is a function of the brain's configuration, so the same command
-    finds the checkpoint again (and another seed does not)."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGUSR2], ids=lambda s: s.name)
+def test_a_signal_saves_the_day_and_the_same_command_resumes_in_the_default_run_directory(start_night, run_night, args,
+                                                                                          reference, tmp_path, signum):
+    """Ctrl-C, SIGTERM (kill, SLURM's first word) and SIGUSR2 (SLURM's warning before a time limit) alike. No
+    hydra.run.dir: the default run directory is a function of the brain's configuration, so the same command finds the
+    checkpoint again (and another seed does not)."""
     process = start_night(*args, cwd=tmp_path)
     try:
         day = wait_for_day(process, epoch=2, day=3)
         assert process.poll() is None
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         _, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
-    assert process.returncode == 130, stderr.decode()[-2000:]
+    assert process.returncode == 128 + signum, stderr.decode()[-2000:]  # 130, 143, 140
     assert b"run the same command to resume" in stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     # The checkpoint holds the day the interrupt arrived in: mid-epoch, at or after the day the progress bar showed.

@@ -6,7 +6,8 @@ and `overrides.yaml` and sets up logging exactly as for a lone job; the task it 
 config (without the `hydra` node, what `sims.job.run_job` gets) and its run directory. Then `sims.cohort.run_cohort`
 trains the chunk together. How a brain ends is reported as `sims.job` reports it for a lone job of a sweep: `done:
 RUN_DIR (...)`; a diverged brain is one line on stderr, the sweep goes on and `run_night.py` exits with 3 at its end
-(`sims.job.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130.
+(`sims.job.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130 (SIGTERM 143, SIGUSR2
+140, each after saving every brain's checkpoint).
 """
 import logging
 import sys
@@ -20,7 +21,7 @@ from omegaconf import DictConfig, open_dict
 
 from records.errors import PadError
 from sims.cohort import run_cohort
-from sims.job import FILES, diverged_jobs, fail, report_finished
+from sims.job import FILES, diverged_jobs, fail, report_finished, stop_interrupted
 from sims.preflight import check_hydra_keys, epochs_done, runs_elsewhere
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
 
 def train_in_process(cohorts: list[list[Job]], vectorize: str) -> list[list[str | None]]:
     """The cohorts trained in this process, one after the other; bad input or a failing disk ends the sweep with 2,
-    Ctrl-C with 130."""
+    a stopping signal with 128 + its number (sims.interrupts)."""
     outcomes = []
     for jobs in cohorts:
         try:
@@ -74,7 +75,7 @@ def train_in_process(cohorts: list[list[Job]], vectorize: str) -> list[list[str 
         except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoints kept
             fail(f"error: {os_error(e)}", 2)
         except KeyboardInterrupt as e:
-            fail(f"\n{e or 'interrupted'}; run the same command to resume", 130)
+            stop_interrupted(e)
     return outcomes
 
 

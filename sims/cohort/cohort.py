@@ -7,20 +7,22 @@ its own night; at each step index the brains whose steps share a structure are c
 night has no such step is left untouched. Brains at different points of their lives (a cohort killed between two
 brains' checkpoints) are brought level first: each day is lived by the brains furthest behind.
 """
-import signal
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from records.errors import Diverged, PadError
+from records.lock import run_lock
 from sims.cohort.stack import Stack
 from sims.cohort.steps import Pathways, group_step
 from sims.device import resolve_device
 from sims.phases import PHASE_OF_DRIVE
 from sims.resume import flat
 from sims.evaluation import evaluate_cohort, metric_options
+from sims.interrupts import Interrupts
 from sims.simulator import STREAMS, Simulator
 from world import World, load_arrays
 
@@ -60,7 +62,7 @@ class Cohort:
         self.pathways = Pathways(self.stack.template)
         self.vectorized = vectorize == "vmap" or (vectorize == "auto" and device.type == "cuda")
         self.outcomes: list[str | None] = [None] * len(jobs)  # None: lived (or is living) to its end; else why not
-        self._interrupted = False
+        self.interrupts: Interrupts | None = None  # while run() runs: the signals that stop it after a save
 
     # --- one day of the brains furthest behind --------------------------------------------------------------------
     def live_day(self, front: list[int]) -> None:
@@ -102,40 +104,38 @@ class Cohort:
 
     def run(self) -> list[str | None]:
         """Live every brain to its `epochs`; returns per brain None, or its one-line divergence diagnosis."""
-        previous_handler = signal.signal(signal.SIGINT, self._on_interrupt)
         position = lambda i: (self.members[i].epoch, self.members[i].day_in_epoch)
         started, checked = {}, {}  # brain -> when its epoch began (wall clock), its rows checked for divergence
         days = self.members[0].days_per_epoch
         total = sum(max(0, (m.cfg.epochs - m.epoch + 1) * days - m.day_in_epoch) for m in self.members)
-        try:
-            with tqdm(total=total, unit="brain-day", disable=not self.members[0].cfg.progress, dynamic_ncols=True) as bar:
-                while active := self.active():
-                    now = time.perf_counter()
-                    if done := [i for i in active if self.members[i].epoch_done]:  # also a brain saved at its epoch's end
-                        self._end_epoch(done, {i: now - started.pop(i, now) for i in done})
-                        continue
-                    behind = min(map(position, active))
-                    front = [i for i in active if position(i) == behind]
-                    for i in front:
-                        if self.members[i].day_in_epoch == 0:
-                            self.members[i].begin_epoch()
-                        if i not in started:
-                            started[i], checked[i] = now, self.members[i].recorder.rows
-                    self._live_watched(front, checked)
-                    bar.update(len(front))
-        finally:
-            signal.signal(signal.SIGINT, previous_handler)
+        with Interrupts() as self.interrupts, \
+                tqdm(total=total, unit="brain-day", disable=not self.members[0].cfg.progress, dynamic_ncols=True) as bar:
+            while active := self.active():
+                now = time.perf_counter()
+                if done := [i for i in active if self.members[i].epoch_done]:  # also a brain saved at its epoch's end
+                    self._end_epoch(done, {i: now - started.pop(i, now) for i in done})
+                    continue
+                behind = min(map(position, active))
+                front = [i for i in active if position(i) == behind]
+                for i in front:
+                    if self.members[i].day_in_epoch == 0:
+                        self.members[i].begin_epoch()
+                    if i not in started:
+                        started[i], checked[i] = now, self.members[i].recorder.rows
+                self._live_watched(front, checked)
+                bar.update(len(front))
         return self.outcomes
 
     def _live_watched(self, front: list[int], checked: dict[int, int]) -> None:
-        """A day of the brains in front, their health checked every ~1/20 epoch, their checkpoints saved on Ctrl-C."""
+        """A day of the brains in front, their health checked every ~1/20 epoch, their checkpoints saved on a signal
+        (sims.interrupts)."""
         self.live_day(front)
         days, day = self.members[0].days_per_epoch, self.members[front[0]].day_in_epoch
         if day % max(1, days // 20) == 0 or day == days:  # one host synchronisation every ~1/20 epoch
             self._check_health(front, checked)
-        if self._interrupted:
+        if self.interrupts.pending is not None:
             self._save(self.active())
-            raise KeyboardInterrupt("interrupted; every brain's checkpoint saved")
+            self.interrupts.stop("every brain's checkpoint saved")
 
     def _end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
         """Each brain's epoch end as alone, the evaluations due measured together where their options agree."""
@@ -172,13 +172,12 @@ class Cohort:
             self.stack.unstack(i, self.members[i].brain)
             self.members[i].save()
 
-    def _on_interrupt(self, signum, frame) -> None:
-        if self._interrupted:  # a second Ctrl-C stops at once
-            raise KeyboardInterrupt
-        self._interrupted = True
-
 
 def run_cohort(jobs: list[tuple[DictConfig, Path]], vectorize: str = "auto") -> list[str | None]:
     """Train the brains of `jobs` (configuration, run directory) as one cohort, resuming each from its checkpoint;
-    returns per brain None (it lived to its end) or the one-line diagnosis of its divergence."""
-    return Cohort(jobs, vectorize).run()
+    returns per brain None (it lived to its end) or the one-line diagnosis of its divergence. Every brain's run
+    directory is locked (records.lock) while the cohort lives."""
+    with ExitStack() as locks:
+        for _, run_dir in jobs:
+            locks.enter_context(run_lock(run_dir))
+        return Cohort(jobs, vectorize).run()
