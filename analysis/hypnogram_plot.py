@@ -14,7 +14,7 @@ import xarray as xr
 
 from analysis import style
 from analysis.hypnogram import manipulation_blocks, per_step, protocol_blocks
-from analysis.load import DEVICE_NAMES, diverged_day, logged_mask
+from analysis.load import DEVICE_NAMES, diverged_day, nonfinite_steps
 
 RANK = {"NREM": 0, "REM": 1, "WAKE": 2}
 YTICKS = dict(yticks=[0, 1, 2], yticklabels=["NREM", "REM", "Wake"])
@@ -27,7 +27,7 @@ def brain_title(ds: xr.Dataset, brain: int) -> str:
 
 def diverged_steps(ds: xr.Dataset) -> xr.DataArray:
     """(brain, step): True where any per-step figure was logged and is not finite."""
-    bad = [logged_mask(ds, v) & ~np.isfinite(ds[v]) for v in DEVICE_NAMES if v in ds]
+    bad = [nonfinite_steps(ds, v) for v in DEVICE_NAMES if v in ds]
     return xr.concat(bad, "variable").any("variable") if bad else xr.zeros_like(ds.day * ds.brain, dtype=bool)
 
 

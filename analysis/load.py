@@ -223,6 +223,13 @@ def epoch_mean(ds: xr.Dataset, name: str, state: str | None = None) -> xr.DataAr
     return epoch_mean_count(ds, name, state)[0]
 
 
+def nonfinite_steps(ds: xr.Dataset, name: str) -> xr.DataArray:
+    """(brain, step): True where per-step `name` was logged and is not finite, in any of its areas (a per-area figure,
+    dims (brain, step, area), diverges at a step where any area does)."""
+    bad = logged_mask(ds, name) & ~np.isfinite(ds[name])
+    return bad.any([d for d in bad.dims if d not in ("brain", "step")])
+
+
 def diverged_day(ds: xr.Dataset) -> xr.DataArray:
     """Per brain, the first day (0-based, as the `day` coordinate) on which it diverged; NaN if it did not (or if an
     old file cannot tell). From the file's `diverged_day` (-1: never) and from any logged non-finite step figure."""
@@ -231,8 +238,7 @@ def diverged_day(ds: xr.Dataset) -> xr.DataArray:
         days.append(ds["diverged_day"].where(ds["diverged_day"] >= 0).astype(float))
     for name in DEVICE_NAMES:
         if name in ds and "day" in ds.coords:
-            bad = logged_mask(ds, name) & ~np.isfinite(ds[name])
-            days.append(ds["day"].where(bad).min("step").astype(float))
+            days.append(ds["day"].where(nonfinite_steps(ds, name)).min("step").astype(float))
     if not days:
         return xr.full_like(ds["brain"], np.nan, dtype=float) if "brain" in ds.dims else xr.DataArray(np.nan)
     found = xr.concat([d.reset_coords(drop=True) for d in days], "source", join="outer").min("source")

@@ -36,7 +36,7 @@ class Cortex(nn.Module):
             for i, (name, c, a) in enumerate(zip(cfg.areas, cfg.channels, above))
         )
         self.discriminator = nn.Conv2d(cfg.channels[-1], 1, 4, 1, 0)
-        self.latent_dim = cfg.latent_dim
+        self.config, self.latent_dim = cfg, cfg.latent_dim
         self.image_size = 4 * 2 ** (n - 1)  # IT is 4x4 (a 4x4 kernel onto the 1x1 z); every area below doubles it
         for module in self.modules():
             if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
@@ -71,6 +71,20 @@ class Cortex(nn.Module):
         for area in reversed(self.areas):
             activity = area.feedback(activity)
         return activity
+
+    def feedforward_activities(self, x: Tensor) -> tuple[Tensor, ...]:
+        """What every area does when x drives the feedforward pathway: V1 (= x) ... IT, then z (batch, latent_dim)."""
+        activities = self.trunk(x)
+        return activities + (self.latent(activities[-1]),)
+
+    def feedback_activities(self, z: Tensor) -> tuple[Tensor, ...]:
+        """What every area does while the feedback pathway generates from z: V1 (the generated low-level activity,
+        G(z)) ... IT (driven by z), then z itself; each area's activity has its feedforward shape."""
+        activities, above = [z], z.view(z.shape[0], -1, 1, 1)
+        for area in reversed(self.areas):
+            above = area.feedback(above)
+            activities.append(above)
+        return tuple(reversed(activities))
 
     def encoder_parameters(self) -> list[nn.Parameter]:
         """E: every feedforward weight and the discriminator head."""

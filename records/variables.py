@@ -58,7 +58,25 @@ PCA_VARIABLES = (  # measured at the last epoch `python -m analysis.evaluate` me
 OCCLUSION_COORD = {"units": "1", "long_name": "probability that an occluding square is dropped (set to grey)"}
 
 
-# Figures the phase steps compute on the device; NaN where a step's state does not produce them.
+# Per-step population statistics of every area of the feedforward pass a step ran (Wake: driven by the image x;
+# NREM: by the occluded dream; REM: by the recombined dream G(seeds)): the cortex's areas, V1 (the low-level activity
+# itself) to IT, then z (the linear latent code). Computed by cortex.population, detached (they change no gradient).
+POPULATION_VARIABLES = (
+    Variable("activity_mean", ("brain", "step", "area"), "1",
+             "mean activity of the area's units over the batch and the units, along the step's feedforward pass "
+             "(Wake: the image; NREM: the occluded dream; REM: the recombined dream)"),
+    Variable("active_fraction", ("brain", "step", "area"), "1",
+             "fraction of the area's units with activity > 0, over the batch and the units, along the step's "
+             "feedforward pass"),
+    Variable("population_sparseness", ("brain", "step", "area"), "1",
+             "Treves-Rolls population sparseness with Vinje & Gallant (2000) normalisation of the rectified activity "
+             "r = max(a, 0) across the area's N units, per sample: (1 - mean(r)^2 / mean(r^2)) / (1 - 1/N) "
+             "(1 where every unit is silent, or N = 1), mean over the batch; along the step's feedforward pass"),
+)
+AREA_COORD = {"long_name": "area of the hierarchy, bottom (V1: the low-level activity) to top, then z (latent code)"}
+
+# Figures the phase steps compute on the device; NaN where a step's state does not produce them. Scalars first (one
+# column each in the recorder), then the per-area population statistics (one column per area).
 DEVICE_STEP_VARIABLES = (
     Variable("loss_reconstruction", ("brain", "step"), "1",
              "Wake: mean squared error between G(z) and the image x, both in [-1, 1]"),
@@ -71,7 +89,7 @@ DEVICE_STEP_VARIABLES = (
              "REM: fake loss, target 0; G's adversarial loss is its negative)"),
     Variable("discriminator_output", ("brain", "step"), "1",
              "mean discriminator output d in [0, 1] (1 = externally driven): on images in Wake, on dreams in REM"),
-)
+) + POPULATION_VARIABLES
 
 # Figures the schedule and the controller fix on the host.
 HOST_STEP_VARIABLES = (
@@ -90,6 +108,9 @@ LOGGED = Variable("logged", ("brain", "step"), "1",
 DIVERGED_DAY = Variable("diverged_day", ("brain",), "1",
                         "first day (0-based, since the run began) with a non-finite logged figure, weight or Adam "
                         "state; -1 if the brain never diverged")
+
+
+assert len(DEVICE_STEP_VARIABLES) <= 8, "`logged` is uint8 (one bit per device figure): widen it in sims.recorder"
 
 
 def logged_flag_attrs() -> dict:
@@ -136,3 +157,22 @@ SLEEP_VARIABLES = (
 # YASA's integer stage codes (yasa.Hypnogram, 3 stages), used by the hypnogram export.
 YASA_CODES = {"WAKE": 0, "NREM": 2, "REM": 4, "UNS": -2}
 STATES = ("WAKE", "NREM", "REM")
+
+# Recorded activity (analysis.activity): a fixed subset of units of every area, for fixed probe memories, along both
+# pathways in each state, at each recording (evaluated epoch ends; also every `record.every_days` days).
+PATHWAYS = ("feedforward", "feedback")
+# In the file the state and probe axes of recorded activity have names of their own, because `state` is already the
+# per-step state coordinate and `probe` the dreams' probes; analysis.activity.recorded(ds) gives them back their names.
+RECORDED_NAMES = {"state": "record_state", "probe": "record_probe", "probe_label": "record_probe_label",
+                  "probe_index": "record_probe_index"}
+ACTIVITY_VARIABLE = Variable(
+    "activity", ("brain", "recording", "record_state", "pathway", "record_probe", "area", "unit"), "1",
+    "activity of recorded units: feedforward, driven by the probe image (WAKE), its occluded NREM dream, its REM dream; "
+    "feedback, generating from the probe's code (WAKE and NREM: the replayed episode) or its REM recombination; "
+    "NaN pads areas that keep fewer units")
+UNIT_COORDS = {"unit_channel": "channel of the recorded unit in its area (-1: padding)",
+               "unit_row": "row of the recorded unit in its area (-1: padding)",
+               "unit_col": "column of the recorded unit in its area (-1: padding)"}
+RECORDING_COORDS = {"recording_day": "days lived when the activity was recorded (the end of that day's night)",
+                    "recording_epoch": "the epoch the recording ends or lies in"}
+PROBE_COORDS = {"probe_label": "class of the probe memory", "probe_index": "index of the probe image in the test set"}

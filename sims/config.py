@@ -1,7 +1,7 @@
 """The simulator's structured configuration: one dataclass per component, checked by OmegaConf at composition."""
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Optional, Union
 
 from cortex import CortexConfig
 from hippocampus import HippocampusConfig
@@ -147,6 +147,15 @@ class EvalConfig:
 
 
 @dataclass
+class RecordConfig:
+    """Recorded activity (analysis.activity): what every area does for fixed probe memories, at each evaluated epoch
+    end. The probes, units, NREM masks and REM noise are drawn once per run from the brain's seed (sims.recording)."""
+    probes_per_class: int = setting(5, low=1)  # class-balanced probe memories from the test set
+    units_per_area: Union[int, str] = setting(128, low=1, choices=("all",))  # units kept per area, or "all"
+    every_days: Optional[int] = setting(None, low=1)  # also record every K days (null: at evaluated epoch ends only)
+
+
+@dataclass
 class PadConfig:
     scenario_name: str = setting("pad", **NAME)
     seed: int = setting(0, low=0, high=2**63 - 1, why="a 64-bit signed integer")
@@ -166,3 +175,4 @@ class PadConfig:
     phases: PhasesConfig = field(default_factory=PhasesConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)

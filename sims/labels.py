@@ -2,8 +2,8 @@
 
 `scenario=pad hippocampus.recombination=noise` is not PAD: it is labelled `pad (hippocampus.recombination=noise)`,
 so analyses grouping by label never average it with real PAD runs. What a study holds fixed across its conditions
-(the data, the cortex's shape, the batch size, the seed, the dtype, how the run is watched) is not part of the label;
-it is in the activity file's `config` attribute.
+(the data, the cortex's shape, the batch size, the seed, the dtype, how the run is watched and recorded) is not part
+of the label; it is in the activity file's `config` attribute.
 """
 from omegaconf import DictConfig, OmegaConf
 
@@ -11,7 +11,7 @@ from sims.config import PadConfig
 from sims.registry import CONF_DIR
 from sims.resume import RUN_CONTROL, flat
 
-SETUP = ("scenario_name", "seed", "dtype", "data", "cortex", "optim.batch_size") + RUN_CONTROL
+SETUP = ("scenario_name", "seed", "dtype", "data", "cortex", "optim.batch_size", "record") + RUN_CONTROL
 
 
 def _is_setup(key: str) -> bool:

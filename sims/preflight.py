@@ -25,7 +25,7 @@ from sims.cohort import check_shared
 from sims.device import check_device_name, resolve_device
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
-from sims.validation import check_data_fits, validate
+from sims.validation import check_data_fits, class_counts, validate
 from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
@@ -59,7 +59,7 @@ def preflight(args: list[str], locks: ExitStack) -> tuple[Path, DictConfig] | No
             configs.append(cfg)
             if (data := OmegaConf.to_yaml(cfg.data)) not in checked_data:  # missing, unreadable, too few images
                 arrays = load_arrays(cfg.data)
-                checked_data[data] = len(arrays.train_y), len(arrays.test_y)
+                checked_data[data] = len(arrays.train_y), class_counts(arrays.test_y)
             device = resolve_device(cfg.device) if runs_here else None  # a node's device: unknown here
             check_data_fits(OmegaConf.to_object(cfg), *checked_data[data], device)
             check_free(run_dir)  # a directory in use says so, before its checkpoint (maybe another brain's) is read

@@ -3,10 +3,12 @@
 Days differ in length under a protocol, so the step axis is the sequence of steps actually lived: each day's steps
 follow the last day's, and every step carries its epoch, day, night, state, block and levels as coordinates and
 variables (select a state with `ds.where(ds.state == "REM")`, a day with `ds.where(ds.day == 7, drop=True)`).
-Per-step device figures go into a preallocated (capacity, variables) buffer with one indexed copy per step; the
-buffer reaches the host at epoch end (or at the health checks), never per step.
+Per-step device figures go into a preallocated (capacity, columns) buffer with one indexed copy per step: one column
+per scalar figure, one per area for the per-area population statistics (`layout`); the buffer reaches the host at
+epoch end (or at the health checks), never per step.
 """
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -15,20 +17,47 @@ from omegaconf import OmegaConf
 from torch import Tensor
 
 from records.files import atomic_write
-from records.variables import (COORDINATES, DEVICE_STEP_VARIABLES, DIVERGED_DAY, DREAM_VARIABLES, EPOCH_VARIABLES,
-                               HOST_STEP_VARIABLES, LOGGED, OCCLUSION_COORD, OCCLUSION_LEVELS, PROBE_VARIABLES,
-                               SLEEP_VARIABLES, STATES, logged_flag_attrs)
+from records.variables import (AREA_COORD, COORDINATES, DEVICE_STEP_VARIABLES, DIVERGED_DAY, DREAM_VARIABLES,
+                               EPOCH_VARIABLES, HOST_STEP_VARIABLES, LOGGED, OCCLUSION_COORD, OCCLUSION_LEVELS,
+                               PROBE_VARIABLES, SLEEP_VARIABLES, STATES, logged_flag_attrs)
 from sims.nights import Night
+from sims.recording import Recordings
 from sims.resume import run_id
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
+PER_AREA = {v.name for v in DEVICE_STEP_VARIABLES if "area" in v.dims}  # one column per area in the buffer
+COMPRESSED = {"zlib": True, "complevel": 4, "shuffle": True}  # netCDF4's own deflate: large variables only
 META = ("state", "day", "night", "block") + tuple(v.name for v in HOST_STEP_VARIABLES)  # per step, known on the host
+
+
+def layout(areas: int) -> dict[str, slice]:
+    """The buffer's columns of each device figure, in declaration order: one for a scalar, `areas` for a figure with
+    an `area` dimension."""
+    columns, start = {}, 0
+    for v in DEVICE_STEP_VARIABLES:
+        width = areas if "area" in v.dims else 1
+        columns[v.name], start = slice(start, start + width), start + width
+    return columns
+
+
+def buffer_columns(areas: int) -> int:
+    """The width of the recorder's per-step buffer for a cortex of `areas` areas (z included)."""
+    return list(layout(areas).values())[-1].stop
 
 
 class Recorder:
     def __init__(self, days_per_epoch: int, max_steps_per_day: int, device: torch.device, attrs: dict, scenario: str,
-                 seed: int, dtype: torch.dtype = torch.float32):
+                 seed: int, dtype: torch.dtype = torch.float32, recordings: Recordings | None = None, *,
+                 areas: Sequence[str]):
+        """areas: the names of the population statistics' areas (the cortex's, then z): the `area` coordinate."""
         self.days_per_epoch, self.capacity = days_per_epoch, days_per_epoch * max_steps_per_day
+        self.areas, self.layout = tuple(areas), layout(len(areas))
+        self.width = buffer_columns(len(areas))
+        # the variable (bit of `logged`) of each column, and each variable's columns as an index on the device, built
+        # once here: a step's columns are then put together on the device, never copied from the host
+        self.variable_of_column = np.concatenate([np.full(s.stop - s.start, k, np.uint8)
+                                                  for k, s in enumerate(self.layout.values())])
+        self._indices = {n: torch.arange(s.start, s.stop, device=device) for n, s in self.layout.items()}
         self.device, self.dtype = device, dtype
         self.attrs, self.scenario, self.seed = attrs, scenario, seed
         if "config" in attrs:  # the brain's identity: the hash its default run directory's name ends with
@@ -38,6 +67,7 @@ class Recorder:
         self.meta: list[dict[str, np.ndarray]] = []  # per finished epoch: META name -> (steps,)
         self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
         self.probe_image: np.ndarray | None = None
+        self.recordings = recordings or Recordings({})  # recorded activity (sims.recording)
         self.diverged_day, self.diagnosis = -1, None  # where and why the brain diverged (-1, None: it did not)
         self._columns: dict[tuple[str, ...], tuple[Tensor, int]] = {}  # names -> (buffer columns, logged bits)
         self.buffer = torch.empty(0)
@@ -48,7 +78,7 @@ class Recorder:
 
     # --- the hot loop -------------------------------------------------------------------------------------------
     def begin_epoch(self) -> None:
-        self.buffer = torch.full((self.capacity, len(DEVICE_NAMES)), float("nan"), device=self.device, dtype=self.dtype)
+        self.buffer = torch.full((self.capacity, self.width), float("nan"), device=self.device, dtype=self.dtype)
         self.buffer_logged = np.zeros(self.capacity, np.uint8)
         self.buffer_meta = {k: [] for k in META}
         self.rows, self.nights = 0, []
@@ -76,28 +106,35 @@ class Recorder:
         if not figures:
             return
         names = tuple(figures)
-        if names not in self._columns:
-            columns = [DEVICE_NAMES.index(n) for n in names]
-            self._columns[names] = (torch.tensor(columns, device=self.device), sum(1 << c for c in columns))
+        if names not in self._columns:  # a device concatenation of index tensors built at init: no host data
+            self._columns[names] = (torch.cat([self._indices[n] for n in names]),
+                                    sum(1 << DEVICE_NAMES.index(n) for n in names))
         columns, bits = self._columns[names]
-        self.buffer[row, columns] = torch.stack(list(figures.values()))
+        self.buffer[row, columns] = torch.cat([v.reshape(-1) for v in figures.values()])  # scalars and (areas,)
         self.buffer_logged[row] = bits  # known on the host: no synchronisation
 
     def recent(self, window: int) -> dict[str, float]:
-        """Mean of each figure over the last `window` rows (one host synchronisation)."""
+        """Mean of each scalar figure over the last `window` rows (one host synchronisation); the per-area statistics
+        are left out (a progress bar's worth of figures)."""
         block = self.buffer[max(0, self.rows - window) : self.rows].nanmean(0).cpu().numpy()
-        return {name: float(v) for name, v in zip(DEVICE_NAMES, block) if np.isfinite(v)}
+        scalars = {n: s.start for n, s in self.layout.items() if n not in PER_AREA}
+        return {name: float(block[c]) for name, c in scalars.items() if np.isfinite(block[c])}
+
+    def column_name(self, column: int) -> str:
+        """A buffer column's figure: its variable's name, with its area for a per-area figure (`name[V2]`)."""
+        name = DEVICE_NAMES[self.variable_of_column[column]]
+        return f"{name}[{self.areas[column - self.layout[name].start]}]" if name in PER_AREA else name
 
     def first_nonfinite(self, start: int, stop: int) -> tuple[int, str, float] | None:
         """The first (row, variable, value) among rows [start, stop) of this epoch whose logged figure is not finite
         (one host synchronisation)."""
         values = self.buffer[start:stop].cpu().numpy()
-        bits = self.buffer_logged[start:stop, None] >> np.arange(len(DEVICE_NAMES), dtype=np.uint8) & 1
+        bits = self.buffer_logged[start:stop, None] >> self.variable_of_column & 1  # (rows, columns)
         bad = np.argwhere(bits.astype(bool) & ~np.isfinite(values))
         if len(bad) == 0:
             return None
         row, column = bad[0]
-        return start + int(row), DEVICE_NAMES[column], float(values[row, column])
+        return start + int(row), self.column_name(int(column)), float(values[row, column])
 
     def row_state(self, row: int) -> tuple[str, int]:
         """(state, day) of a row of this epoch."""
@@ -133,10 +170,11 @@ class Recorder:
 
     # --- the file -------------------------------------------------------------------------------------------------
     def dataset(self) -> xr.Dataset:
-        values = np.concatenate(self.steps) if self.steps else np.zeros((0, len(DEVICE_NAMES)), np.float32)
+        values = np.concatenate(self.steps) if self.steps else np.zeros((0, self.width), np.float32)
         meta = {k: np.concatenate([m[k] for m in self.meta]) if self.meta else np.zeros(0) for k in META}
         n = len(values)
-        data = {v.name: (v.dims, values[None, :, i], v.attrs) for i, v in enumerate(DEVICE_STEP_VARIABLES)}
+        data = {v.name: (v.dims, values[None, :, self.layout[v.name]] if "area" in v.dims
+                         else values[None, :, self.layout[v.name].start], v.attrs) for v in DEVICE_STEP_VARIABLES}
         for v in HOST_STEP_VARIABLES:
             data[v.name] = (v.dims, meta[v.name].astype(np.float32)[None], v.attrs)
         data[LOGGED.name] = (LOGGED.dims, (np.concatenate(self.logged) if self.logged else np.zeros(0, np.uint8))[None],
@@ -160,11 +198,13 @@ class Recorder:
                       {"long_name": COORDINATES["state"][2]}),
             "block": ("step", meta["block"].astype(str), {"long_name": COORDINATES["block"][2]}),
             "epoch": ("epoch", np.array(epochs, dtype=np.int64), {"units": "1", "long_name": "training epoch (1-based)"}),
+            "area": ("area", list(self.areas), AREA_COORD),
         }
         if "occlusion_accuracy" in data:
             coords["occlusion"] = ("occlusion", np.array(OCCLUSION_LEVELS), OCCLUSION_COORD)
+        recorded, recorded_coords = self.recordings.data()
         attrs = self.attrs | ({"diverged": self.diagnosis} if self.diagnosis else {})
-        return xr.Dataset(data, coords=coords, attrs=attrs)
+        return xr.Dataset(data | recorded, coords=coords | recorded_coords, attrs=attrs)
 
     def _epoch_data(self, epochs: list[int]) -> dict:
         """Per-epoch figures stacked over epochs; NaN where an epoch was not evaluated, absent if none was."""
@@ -180,7 +220,8 @@ class Recorder:
     def write(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
         dataset = self.dataset()
-        atomic_write(path, lambda tmp: dataset.to_netcdf(tmp, engine="netcdf4"))
+        encoding = {v: COMPRESSED for v in dataset.data_vars if dataset[v].size > 1 << 16}  # recorded activity, dreams
+        atomic_write(path, lambda tmp: dataset.to_netcdf(tmp, engine="netcdf4", encoding=encoding))
 
     # --- checkpoints ----------------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -198,18 +239,26 @@ class Recorder:
             "rows": self.rows,
             "nights": self.nights,
             "diverged": [self.diverged_day, self.diagnosis or ""],
+            "recordings": self.recordings.state_dict(),
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.steps = [s.numpy() for s in state["steps"]]
+        self.steps = [self._widened(s).numpy() for s in state["steps"]]
         self.logged = [s.numpy() for s in state["logged"]]
         self.meta = [{k: np.asarray(v, dtype=str) if k == "block" else v.numpy() for k, v in m.items()}
                      for m in state["meta"]]
         self.epochs = {int(e): {k: v.numpy().reshape(v.shape if v.numel() > 1 else ()) for k, v in f.items()}
                        for e, f in state["epochs"].items()}
         self.probe_image = None if state["probe_image"] is None else state["probe_image"].numpy()
-        self.buffer = state["buffer"].to(self.device)
+        self.buffer = self._widened(state["buffer"]).to(self.device)
         self.buffer_logged = state["buffer_logged"].numpy()
         self.buffer_meta = {k: list(v) for k, v in state["buffer_meta"].items()}
         self.rows, self.nights = int(state["rows"]), [tuple(n) for n in state["nights"]]
         self.diverged_day, self.diagnosis = int(state["diverged"][0]), state["diverged"][1] or None
+        self.recordings.load_state_dict(state.get("recordings", {}))  # none in checkpoints of older versions
+
+    def _widened(self, values: Tensor) -> Tensor:
+        """(rows, columns) of a checkpoint made before the population statistics (its columns are the first ones,
+        its `logged` bits unset for the rest): padded with NaN to the buffer's width."""
+        missing = self.width - values.shape[1] if values.dim() == 2 else 0  # 1-D: the empty buffer before an epoch
+        return values if missing <= 0 else torch.cat([values, values.new_full((len(values), missing), float("nan"))], 1)

@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import torch
 import xarray as xr
 from omegaconf import DictConfig, OmegaConf
@@ -29,7 +30,8 @@ from sims.recorder import Recorder
 from sims.resume import check_compatible
 from sims.nights import PHASE_OF, Night, NightPlanner, PlannedStep
 from sims.streams import Streams
-from sims.validation import check_data_fits, store_capacity, validate
+from sims.recording import RecordingPlan, Recordings
+from sims.validation import check_data_fits, class_counts, store_capacity, validate
 from world import World, load_arrays
 
 PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
@@ -57,7 +59,7 @@ class Simulator:
         self.device = resolve_device(cfg.device)
         self.dtype = getattr(torch, cfg.dtype.value)
         self.world = world or World(load_arrays(cfg.data), self.device, cfg.optim.batch_size)
-        check_data_fits(cfg, len(self.world.train_y), len(self.world.test_y), self.device)
+        check_data_fits(cfg, len(self.world.train_y), class_counts(self.world.test_y), self.device)
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
         autocast = None if cfg.autocast == Autocast.none else getattr(torch, cfg.autocast.value)
@@ -67,8 +69,10 @@ class Simulator:
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
                  "data_fingerprint": json.dumps(self.world.fingerprint)}
+        self.recording = RecordingPlan.draw(cfg, self.world, self.dtype)
         self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
-                                 scenario_label(config), cfg.seed, self.dtype)
+                                 scenario_label(config), cfg.seed, self.dtype, Recordings(self.recording.coords),
+                                 areas=tuple(cfg.cortex.area_shapes()))  # the population statistics' areas, z last
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
@@ -104,6 +108,8 @@ class Simulator:
             result = PHASES[drive](self.brain, inputs, step.plasticity, self.phase_config(step), self.streams[STREAMS[drive]])
             self.after_step(plan, k, step, result)
         self.day_in_epoch += 1
+        if self.recording_due:
+            self.record_activity()
 
     def plan_day(self) -> "DayPlan":
         """Today's night (drawn from the night stream, once per day) with its rows in the recorder."""
@@ -143,6 +149,27 @@ class Simulator:
         every = self.cfg.eval.every
         return every > 0 and (self.epoch % every == 0 or self.epoch == self.cfg.epochs)
 
+    @property
+    def days_lived(self) -> int:
+        return (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
+
+    @property
+    def recording_due(self) -> bool:
+        """Every `record.every_days` days (recorded activity at evaluated epoch ends comes with the evaluation)."""
+        every = self.cfg.record.every_days
+        return every is not None and self.days_lived % every == 0
+
+    @property
+    def recorded_today(self) -> bool:
+        return self.days_lived in self.recorder.recordings.by_day
+
+    def record_activity(self, activity: np.ndarray | None = None) -> None:
+        """Record what every area does for the probe memories now (analysis.activity; one host transfer), or keep
+        `activity`, recorded with a cohort's (sims.recording.record_cohort)."""
+        if activity is None:
+            activity = self.recording.record(self.brain.cortex, self.cfg.hippocampus)
+        self.recorder.recordings.add(self.days_lived, self.epoch, activity)
+
     def end_epoch(self, seconds: float = float("nan"), measured: dict | None = None) -> None:
         """Evaluation (where due; `measured`: its figures, measured already with a cohort's), the epoch's figures
         into the activity file, the cortex's weights, the checkpoint."""
@@ -152,6 +179,8 @@ class Simulator:
             if measured is None:
                 measured = evaluate(self.brain.cortex, self.world, cfg.eval, cfg.hippocampus, cfg.seed, epoch)
             figures |= measured
+            if not self.recorded_today:
+                self.record_activity()
             tqdm.write(f"{self.label}epoch {epoch}: read-out accuracy {figures['readout_accuracy']:.2f}% "
                        f"(exact test images: {figures['readout_accuracy_exact']:.2f}%)")
         self.recorder.end_epoch(epoch, figures)

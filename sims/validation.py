@@ -5,7 +5,9 @@ Called by the preflight (before Hydra writes anything) and by the simulator (for
 """
 import math
 import os
+from typing import Sequence
 
+import numpy as np
 import torch
 
 from hippocampus import STRATEGIES
@@ -38,6 +40,15 @@ def validate(cfg: PadConfig) -> None:
         Homeostat(cfg.homeostat)  # what relates its keys (lower < upper, the baseline night fits)
     validate_schedule(cfg)
     store_capacity(cfg)
+    validate_record(cfg)
+
+
+def validate_record(cfg: PadConfig) -> None:
+    """Recorded units exist in every area (z included)."""
+    per_area = cfg.record.units_per_area
+    for area, shape in ([] if per_area == "all" else cfg.cortex.area_shapes().items()):
+        _check(per_area <= math.prod(shape), "record.units_per_area", per_area,
+               f"area {area} has only {math.prod(shape)} units {shape}")
 
 
 def validate_schedule(cfg: PadConfig) -> None:
@@ -73,10 +84,17 @@ def validate_protocol(cfg: PadConfig) -> None:
                f"must name blocks of the protocol ({', '.join(sorted(names)) or 'none'})")
 
 
-def check_data_fits(cfg: PadConfig, train_images: int, test_images: int, device: torch.device | None) -> None:
-    """At least one day of the plan's batches in the training set, the probes among the test images, and what the run
-    allocates at its start within the memory of `device` (None: a device on another machine)."""
-    batches = cfg.schedule.day_steps * cfg.optim.batch_size
+def class_counts(labels) -> list[int]:
+    """The number of images of each class present in `labels` (a tensor on any device, or an array)."""
+    labels = labels.cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
+    return np.unique(labels, return_counts=True)[1].tolist()
+
+
+def check_data_fits(cfg: PadConfig, train_images: int, test_classes: Sequence[int], device: torch.device | None) -> None:
+    """At least one day of the plan's batches in the training set, the probes among the test images (test_classes:
+    the number of test images of each class), and what the run allocates at its start within the memory of `device`
+    (None: a device on another machine)."""
+    batches, test_images = cfg.schedule.day_steps * cfg.optim.batch_size, sum(test_classes)
     if train_images < batches:
         key = "schedule.day_steps" if cfg.schedule.day_steps > 1 else \
             "data.train_size" if cfg.data.train_size else "optim.batch_size"
@@ -84,6 +102,8 @@ def check_data_fits(cfg: PadConfig, train_images: int, test_images: int, device:
                        f"(schedule.day_steps={cfg.schedule.day_steps} Wake steps of optim.batch_size="
                        f"{cfg.optim.batch_size})")
     _check(cfg.eval.probes <= test_images, "eval.probes", cfg.eval.probes, f"must be <= the {test_images} test images")
+    _check(cfg.record.probes_per_class <= min(test_classes), "record.probes_per_class", cfg.record.probes_per_class,
+           f"must be <= {min(test_classes)}, the test images of the rarest class")
     check_memory(cfg, train_images // batches, device)
 
 
@@ -94,7 +114,7 @@ REMOTE_MEMORY = 2 ** 40  # a device on another machine (a SLURM node): 1 TiB, mo
 def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | None) -> None:
     """The largest allocations a run makes when it starts, each sized by one key, against the device's memory: a key
     set to an absurd size is refused with the figure instead of an out-of-memory crash (or a swapping machine)."""
-    from sims.recorder import DEVICE_NAMES  # the figures logged per step
+    from sims.recorder import buffer_columns  # the figures logged per step, one column per area for per-area ones
 
     size, c = torch.finfo(getattr(torch, cfg.dtype.value)).bits // 8, cfg.cortex
     sides = [32 // 2 ** i for i in range(len(c.areas))]
@@ -102,13 +122,14 @@ def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | Non
     weights = sum(a * b * 16 for a, b in zip(c.channels, c.channels[1:]))  # the areas' 4x4 kernels, one pathway
     head = c.channels[-1] * 16 * c.latent_dim  # the top area's 4x4 map onto z, one pathway
     steps, day_key, day_value = _longest_day(cfg)
+    columns = buffer_columns(len(c.areas) + 1)
     capacity = ("hippocampus.capacity", cfg.hippocampus.capacity) if cfg.hippocampus.capacity else \
         max([("optim.batch_size", cfg.optim.batch_size), ("schedule.day_steps", cfg.schedule.day_steps)]
             + [(f"protocol.blocks[{i}].arousals", b.arousals) for i, b in enumerate(cfg.protocol.blocks)],
             key=lambda kv: kv[1])  # the store holds two days of episodes: batch x (day_steps + arousals)
     parts = [  # (key, value, bytes, what)
-        (day_key, day_value, days_per_epoch * steps * len(DEVICE_NAMES) * size,
-         f"the recorder's buffer of {days_per_epoch} days x {steps} steps x {len(DEVICE_NAMES)} figures"),
+        (day_key, day_value, days_per_epoch * steps * columns * size,
+         f"the recorder's buffer of {days_per_epoch} days x {steps} steps x {columns} figures"),
         (*capacity, store_capacity(cfg) * c.latent_dim * size,
          f"the hippocampus's {store_capacity(cfg)} episodes"),
         ("optim.batch_size", cfg.optim.batch_size, 4 * cfg.optim.batch_size * units * size,

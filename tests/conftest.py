@@ -86,7 +86,7 @@ def tiny(tiny_cifar) -> list[str]:
     """Overrides for a run of a few seconds per epoch on the CPU: a small cortex, small batches, a short read-out."""
     return [f"data.root={tiny_cifar}", "data.train_size=160", "data.test_size=100", "cortex.channels=[3,8,16,32]",
             "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=2", "eval.probes=4", "progress=false",
-            "device=cpu", "epochs=1"]
+            "device=cpu", "epochs=1", "record.units_per_area=16"]
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

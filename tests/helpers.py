@@ -3,7 +3,7 @@ from sims.registry import compose_config
 
 TINY = [
     "data=shapes", "data.train_size=640", "data.test_size=200", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
-    "eval.readout_epochs=2", "eval.probes=4", "progress=false", "device=cpu",
+    "eval.readout_epochs=2", "eval.probes=4", "progress=false", "device=cpu", "record.units_per_area=16",
 ]
 
 

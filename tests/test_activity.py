@@ -4,15 +4,16 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
+from cortex.population import NAMES as POPULATION
 from records.variables import (DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, GEOMETRY_VARIABLES,
                                HOST_STEP_VARIABLES)
 from sims.simulator import run
 from tests.helpers import tiny_config
 
-PRODUCED_BY = {  # which per-step figures each state must have produced
-    "WAKE": {"loss_reconstruction", "loss_kl", "loss_discriminator", "discriminator_output"},
-    "NREM": {"loss_latent"},
-    "REM": {"loss_discriminator", "discriminator_output"},
+PRODUCED_BY = {  # which per-step figures each state must have produced (the population statistics in every area)
+    "WAKE": {"loss_reconstruction", "loss_kl", "loss_discriminator", "discriminator_output", *POPULATION},
+    "NREM": {"loss_latent", *POPULATION},
+    "REM": {"loss_discriminator", "discriminator_output", *POPULATION},
 }
 
 

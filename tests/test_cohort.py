@@ -28,7 +28,8 @@ BRAINS = {
                            "protocol.blocks=[{name:t,start:0,stop:3,cycles:2}]",
                            "protocol.drugs=[{name:scopolamine,blocks:[t],dose:0.5}]"],
 }
-SMALL = ["data.train_size=40", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "epochs=2"]
+SMALL = ["data.train_size=40", "optim.batch_size=16", "eval.every=0", "record.every_days=1", "keep_epoch_cortex=false",
+         "epochs=2"]  # no evaluation, but a recording of every area's activity every day
 RTOL = {"float64": 1e-9, "float32": 1e-4}  # the float32 bound holds brain by brain (loop)
 
 
@@ -88,6 +89,9 @@ def assert_same_brains(pairs, rtol):
             assert_close(got[key], want[key], 0, f"{where} {key}")
         with xr.open_dataset(got_dir / "activity.nc") as a, xr.open_dataset(want_dir / "activity.nc") as b:
             a, b = a.drop_vars("epoch_seconds").load(), b.drop_vars("epoch_seconds").load()
+            days = b["recording_day"].values  # record.every_days=1: every day lived, a cohort's as a lone brain's
+            np.testing.assert_array_equal(days, np.arange(1, len(days) + 1))
+            assert len(days) >= 2
             for name in b.data_vars:
                 if np.issubdtype(b[name].dtype, np.floating):
                     np.testing.assert_allclose(a[name].values, b[name].values, rtol=0, equal_nan=True,

@@ -17,7 +17,8 @@ from sims.simulator import run
 from tests.helpers import tiny_config
 from tests.test_cohort import RTOL, assert_same_brains
 
-SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "dtype=float64"]
+SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "record.every_days=1", "keep_epoch_cortex=false",
+         "dtype=float64"]
 
 
 def brains(epochs: int, *extra: str) -> list:
@@ -96,12 +97,15 @@ def test_brains_that_cannot_share_a_cohort_are_refused_in_one_line(tmp_path, ove
 def test_a_cohort_measured_in_batch_gives_each_brain_its_lone_figures(tmp_path, monkeypatch, vectorize):
     """Epoch-end read-outs, occlusion curves, distance ratios and dreams of the cohort are measured together
     (analysis.measure.measure_cohort: one batched read-out for all brains whose options agree; the third brain's
-    read-out is longer, so it is measured apart; the second dreams its REM dreams from noise, so it dreams apart).
+    read-out is longer, so it is measured apart; the second dreams its REM dreams from noise, so it dreams, and its
+    areas' activity is recorded, apart).
     Trained brain by brain (the lone arithmetic), then measured brain by brain (loop), every figure is the lone
     brain's to the bit; measured with vmapped encodings and dreams, they round otherwise: measured here, read-outs and
     curves identical, ratios within 1.2e-7; asserted: within one test image and 1e-5."""
     measure = sims.cohort.cohort.evaluate_cohort
     monkeypatch.setattr(sims.cohort.cohort, "evaluate_cohort", lambda *a: measure(*a[:-1], vectorize == "vmap"))
+    record = sims.cohort.cohort.record_cohort
+    monkeypatch.setattr(sims.cohort.cohort, "record_cohort", lambda *a: record(*a[:-1], vectorize == "vmap"))
     cfgs = [tiny_config("epochs=2", f"seed={seed}", "eval.geometry=true", *extra)
             for seed, extra in [(0, []), (1, ["scenario=no_rem", "hippocampus.recombination=noise"]),
                                 (2, ["eval.readout_epochs=3"])]]
@@ -114,6 +118,6 @@ def test_a_cohort_measured_in_batch_gives_each_brain_its_lone_figures(tmp_path, 
             image = 0 if exact else 100 / cfg.data.test_size + 1e-4
             for name in ("readout_accuracy", "readout_accuracy_exact", "occlusion_accuracy"):
                 np.testing.assert_allclose(a[name].values, b[name].values, rtol=0, atol=image, err_msg=name)
-            for name in ("intra_inter_ratio", "occluded_inter_ratio", "dream_nrem", "dream_rem"):
+            for name in ("intra_inter_ratio", "occluded_inter_ratio", "dream_nrem", "dream_rem", "activity"):
                 np.testing.assert_allclose(a[name].values, b[name].values, rtol=0 if exact else 1e-5,
                                            atol=0 if exact else 1e-6, err_msg=name)

@@ -21,7 +21,7 @@ from sims.simulator import run
 
 pytestmark = pytest.mark.science
 SETUP = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",
-         "cortex.latent_dim=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=12",
+         "cortex.latent_dim=64", "record.units_per_area=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=12",
          "progress=false", "keep_epoch_cortex=false", "device=cpu"]
 CONDITIONS = {
     "control": ["protocol=none"],

@@ -12,7 +12,7 @@ from sims.simulator import PHASES, Simulator
 from tests.helpers import tiny_config
 
 CLI_TINY = ["data=shapes", "data.train_size=320", "data.test_size=100", "cortex.channels=[3,8,16,32]",
-            "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=2", "progress=false", "device=cpu",
+            "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2", "optim.batch_size=16", "eval.readout_epochs=2", "progress=false", "device=cpu",
             "epochs=2"]
 
 

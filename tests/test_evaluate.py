@@ -112,7 +112,7 @@ def test_metric_streams_differ_by_name_seed_and_epoch():
 
 
 # --- the data a run lived on, and bad input -------------------------------------------------------------------------
-CIFAR_TINY = ["data.train_size=64", "data.test_size=40", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
+CIFAR_TINY = ["data.train_size=64", "data.test_size=40", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2",
               "optim.batch_size=16", "eval.readout_epochs=1", "eval.probes=4", "progress=false", "device=cpu",
               "epochs=1", "eval.every=0", "eval.occlusion=false"]
 

@@ -15,7 +15,7 @@ SCRIPTS = ["rem_deprivation", "nrem_deprivation", "total_deprivation", "restrict
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_the_script_runs_its_brains_and_reports(name, tiny_cifar, tmp_path, cli_env):
     shrink = ["--seeds", "0", "data=cifar10", f"data.root={tiny_cifar}", "data.train_size=160", "data.test_size=100",
-              "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=2",
+              "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2", "optim.batch_size=16", "eval.readout_epochs=2",
               "eval.probes=4", "epochs=3", "device=cpu", "protocol.blocks.0.stop=2", "protocol.blocks.1.start=2",
               "protocol.blocks.1.stop=3", "protocol.blocks.2.start=3"]
     result = subprocess.run([sys.executable, "-m", f"sims.experiments.{name}", "--out", str(tmp_path), *shrink],

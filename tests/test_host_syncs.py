@@ -18,9 +18,11 @@ copy on CUDA, whatever their device argument):
 - an index or an assigned value that is a Python list or a NumPy array (`t[[0, 2]]`: torch copies the index over).
 Not a copy: factories without host data (`torch.zeros`, `torch.full(shape, 0.5)`, `arange`, `rand`, `*_like`), Python
 numbers as operands or arguments (`0.5 * t`, `t.fill_(v)`, `t[3]`): those travel as kernel arguments.
-The first day is a warm-up, as in the GPU tests (which tune cuDNN and allocate on it): there caches keyed by value
-may fill (the recorder's columns of a set of figures). Any copy on a later day is a failure. (`torch.from_numpy` is
-invisible to a TorchFunctionMode; it shares the array's memory, and the move that would take it to the device is seen.)
+The watch can leave a first day as a warm-up, as in the GPU tests (which tune cuDNN and allocate on it), where caches
+keyed by value would fill; the days below need none: the recorder builds its columns' index tensors at its start, so
+a copy on any day, the first included, is a failure. (`torch.from_numpy` is invisible to a TorchFunctionMode; it
+shares the array's memory, and the move that would take it to the device is seen.) The figures watched include the
+per-area population statistics (cortex.population), logged at every step that learns.
 """
 import collections
 import traceback
@@ -32,7 +34,9 @@ import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
+from cortex.population import NAMES as POPULATION
 from sims.cohort import Cohort
+from sims.recorder import DEVICE_NAMES
 from sims.simulator import Simulator
 from sims.streams import ON_HOST, Streams
 from tests.helpers import tiny_config
@@ -134,16 +138,26 @@ def failures(watch: HostTraffic) -> str:
     return f"reads {watch.reads}; copies {dict(collections.Counter(watch.copies))}"
 
 
+def assert_population_logged(recorder) -> None:
+    """The watched days' steps that logged figures logged the population statistics too (per area, finite)."""
+    bits = sum(1 << DEVICE_NAMES.index(n) for n in POPULATION)
+    flags = recorder.buffer_logged[: recorder.rows]
+    assert (flags != 0).any() and ((flags & bits) == bits)[flags != 0].all()
+    columns = [c for n in POPULATION for c in range(recorder.layout[n].start, recorder.layout[n].stop)]
+    assert torch.isfinite(recorder.buffer[: recorder.rows][torch.from_numpy(flags != 0)][:, columns]).all()
+
+
 @pytest.mark.parametrize("semantics", ["momentum", "frozen"])
 @pytest.mark.parametrize("night", NIGHTS)
 def test_a_lone_brain_lives_its_days_without_waiting_for_the_device(night, semantics, tmp_path):
     sim = Simulator(tiny_config(*SMALL, *NIGHTS[night], f"optim.idle_parameters={semantics}"), tmp_path)
     sim.begin_epoch()
     with HostTraffic(host_generators([sim])) as watch:
-        for watch.day in range(3):
+        for watch.day in range(1, 4):  # no warm-up day: copies count from the first
             sim.live_day()
     assert watch.reads == [] and watch.copies == [], failures(watch)
     assert sim.recorder.rows > 3 * sim.cfg.schedule.day_steps  # nights were lived
+    assert_population_logged(sim.recorder)
 
 
 @pytest.mark.parametrize("vectorize", ["loop", "vmap"])
@@ -155,9 +169,11 @@ def test_a_cohort_lives_its_days_without_waiting_for_the_device(vectorize, tmp_p
     for member in cohort.members:
         member.begin_epoch()
     with HostTraffic(host_generators(cohort.members)) as watch:
-        for watch.day in range(3):
+        for watch.day in range(1, 4):  # no warm-up day: copies count from the first
             cohort.live_day(front)
     assert watch.reads == [] and watch.copies == [], failures(watch)
+    for member in cohort.members:
+        assert_population_logged(member.recorder)
 
 
 def test_the_watch_sees_a_read_and_the_night_stream_is_the_hosts():

@@ -14,7 +14,7 @@ from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import open_run, open_runs
 
 matplotlib.use("Agg")
-TINY = ["data=shapes", "data.train_size=64", "data.test_size=50", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
+TINY = ["data=shapes", "data.train_size=64", "data.test_size=50", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2",
         "optim.batch_size=16", "eval.every=0", "progress=false", "device=cpu", "keep_epoch_cortex=false"]  # 4 days/epoch
 BY_DAY = ["epochs=2", "protocol.unit=day", "protocol.blocks=[{name:base,start:0,stop:2},"
           "{name:frag,start:2,stop:4,arousals:1},{name:rec,start:4}]"]

@@ -138,19 +138,20 @@ def test_the_recorder_logs_exactly_what_each_step_returned(tmp_path, monkeypatch
     for drive, step in list(PHASES.items()):
         def spy(*args, _step=step):
             result = _step(*args)
-            returned.append({k: float(v) for k, v in result.figures.items()})
+            returned.append({k: v.numpy().copy() for k, v in result.figures.items()})
             return result
         monkeypatch.setitem(PHASES, drive, spy)
     sim = Simulator(tiny_config("scenario=pad", *SMALL), tmp_path)
     live(sim, EPOCHS)
     with xr.open_dataset(tmp_path / "activity.nc") as ds:
         activity = ds.isel(brain=0).load()
-    names = ["loss_reconstruction", "loss_kl", "loss_latent", "loss_discriminator", "discriminator_output"]
+    names = ["loss_reconstruction", "loss_kl", "loss_latent", "loss_discriminator", "discriminator_output",
+             "activity_mean", "active_fraction", "population_sparseness"]  # the last three per area: (area,)
     assert activity.sizes["step"] == len(returned)
     for step, figures in enumerate(returned):
         for name in names:
-            value = float(activity[name][step])
+            value = activity[name][step].values
             if name in figures:
-                assert value == figures[name], (step, name)
+                np.testing.assert_array_equal(value, figures[name], err_msg=f"{step} {name}")
             else:
-                assert np.isnan(value), (step, name)
+                assert np.isnan(value).all(), (step, name)

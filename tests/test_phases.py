@@ -4,6 +4,7 @@ import copy
 import torch
 
 from cortex import CortexConfig
+from cortex.population import NAMES as POPULATION
 from neuromod import BrainState, NeuromodController
 from sims.brain import Brain
 from sims.config import IdleParameters, NremPhase, OptimConfig, RemPhase, WakePhase
@@ -51,7 +52,7 @@ def test_wake_changes_both_pathways_and_returns_the_episode():
     g = groups(brain)
     assert changed(before, brain) == g["trunk"] | g["latent_head"] | g["discriminator"] | g["G"]
     assert torch.equal(z, z_expected)  # the episode is z before the update
-    assert set(figures) == {"loss_reconstruction", "loss_kl", "loss_discriminator", "discriminator_output"}
+    assert set(figures) == {"loss_reconstruction", "loss_kl", "loss_discriminator", "discriminator_output", *POPULATION}
 
 
 def test_wake_without_ach_has_no_discriminator_teaching():
@@ -73,7 +74,7 @@ def test_nrem_changes_only_the_encoders_trunk_and_latent_head():
     assert brain.generator_optimizer.state_dict() == g_opt  # G's Adam state untouched
     disc = brain.cortex.discriminator.weight
     assert disc not in brain.encoder_optimizer.state  # no Adam moments for the discriminator head
-    assert set(figures) == {"loss_latent"}
+    assert set(figures) == {"loss_latent", *POPULATION}
 
 
 def test_rem_moves_g_up_and_e_down_the_rem_loss_gradient_as_one_adam_step():

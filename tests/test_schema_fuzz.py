@@ -32,6 +32,7 @@ from sims.simulator import Simulator
 BASE = [
     "data=shapes", "data.train_size=40", "data.test_size=40", "cortex.channels=[3,4,4,4]", "cortex.latent_dim=4",
     "optim.batch_size=8", "eval.every=0", "eval.probes=2", "progress=false", "device=cpu", "keep_epoch_cortex=false",
+    "record.units_per_area=2", "record.probes_per_class=1",
     "homeostat.enabled=true", "protocol.name=fuzz", "protocol.unit=day",
     "protocol.blocks=[{name:baseline,start:0,stop:1},{name:treatment,start:1,stop:3,cycle:[{state:NREM,steps:1},"
     "{state:REM,steps:1}],cycles:1,keep:{REM:0.5},night_fraction:1.5,arousals:1,levels:{REM:{ach:1.0,na:0.0}},"

@@ -8,6 +8,7 @@ night has no such step is left untouched. Brains at different points of their li
 brains' checkpoints) are brought level first: each day is lived by the brains furthest behind.
 """
 import time
+from dataclasses import astuple
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sims.phases import PHASE_OF_DRIVE
 from sims.resume import flat
 from sims.evaluation import evaluate_cohort, metric_options
 from sims.interrupts import Interrupts
+from sims.recording import record_cohort
 from sims.simulator import STREAMS, Simulator
 from world import World, load_arrays
 
@@ -74,6 +76,24 @@ class Cohort:
                 self._step(phase, structure, group, plans, k)
         for i in front:
             self.members[i].day_in_epoch += 1
+        due = [i for i in front if self.members[i].recording_due]  # every record.every_days days: the weights now
+        for i in due:
+            self.stack.unstack(i, self.members[i].brain)
+        self._record(due)
+
+    def _record(self, brains: list[int]) -> None:
+        """The brains' recorded activity now (their weights unstacked), together where their recombination and the
+        sizes of their recordings agree."""
+        groups: dict[tuple, list] = {}
+        for i in brains:
+            member = self.members[i]
+            key = astuple(member.cfg.hippocampus), member.recording.images.shape, len(member.recording.units[0])
+            groups.setdefault(key, []).append(member)
+        for members in groups.values():
+            recorded = record_cohort([m.recording for m in members], [m.brain.cortex for m in members],
+                                     members[0].cfg.hippocampus, self.vectorized)
+            for member, activity in zip(members, recorded):
+                member.record_activity(activity)
 
     def _groups(self, plans: dict, k: int) -> dict[tuple, list]:
         """Step k of every brain that has one, with its inputs (drawn from the brain's own streams), keyed by what it
@@ -145,6 +165,7 @@ class Cohort:
             self.stack.unstack(i, self.members[i].brain)
             if self.members[i].evaluation_due:
                 groups.setdefault(tuple(metric_options(self.members[i].cfg.eval).items()), []).append(i)
+        self._record([i for i in done if self.members[i].evaluation_due and not self.members[i].recorded_today])
         for group in groups.values():
             members = [self.members[i] for i in group]
             figures = evaluate_cohort([m.brain.cortex for m in members], self.world, members[0].cfg.eval,

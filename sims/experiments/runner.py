@@ -27,7 +27,7 @@ from records.files import atomic_write
 
 REPO = Path(__file__).resolve().parents[2]
 QUICK = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",
-         "cortex.latent_dim=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=6",
+         "cortex.latent_dim=64", "record.units_per_area=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=6",
          "progress=false", "keep_epoch_cortex=false"]
 QUICK_BLOCKS = ["protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5",
                 "protocol.blocks.2.start=5"]  # baseline 1-2, manipulation 3-4, recovery 5-6

@@ -1,8 +1,8 @@
 """The three phase steps. Each is a Phase (sims.phases.learning): its draws from the brain's random stream, a pure
 loss function of the weights, and the structure of its update; `phase_step` makes of it at most one backward pass
 and one update per plastic pathway of a lone brain, and a cohort maps the same loss function over its brains.
-A step returns a StepResult: its figures as 0-d device tensors (no host synchronisation), and the episodes it made
-for the hippocampus (Wake)."""
+A step returns a StepResult: its figures as device tensors (0-d; (areas,) for the per-area population statistics of
+cortex.population; no host synchronisation), and the episodes it made for the hippocampus (Wake)."""
 from neuromod import Drive
 from sims.phases.learning import Phase, StepResult, Structure
 from sims.phases.nrem import NREM, nrem_step

@@ -13,7 +13,8 @@ from sims.config import IdleParameters
 
 
 class StepResult(NamedTuple):
-    figures: dict[str, Tensor]  # name -> 0-d device tensor (declared in records.variables); only what the step made
+    figures: dict[str, Tensor]  # name -> 0-d device tensor, or (areas,) for the population statistics (declared in
+    # records.variables); only what the step made
     episodes: Tensor | None = None  # (batch, latent_dim) latent codes for the hippocampus to store (Wake), detached
 
 

@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cortex import Cortex, random_mask
+from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import NremPhase
@@ -27,8 +28,10 @@ def losses(cortex: Cortex, episodes: Tensor, mask: Tensor, weight) -> tuple[Tens
     """episodes: (batch, latent_dim) replayed latent codes, the targets. Only E's trunk and latent head learn."""
     with torch.no_grad():
         dream = cortex.generate(episodes) * mask
-    latent = F.mse_loss(cortex.latent(cortex.trunk(dream)[-1]), episodes)
-    return weight * latent, {"loss_latent": latent}, None
+    activities = cortex.trunk(dream)  # the occluded dream drives V1 ... IT
+    z = cortex.latent(activities[-1])
+    latent = F.mse_loss(z, episodes)
+    return weight * latent, {"loss_latent": latent} | population_statistics(activities + (z,)), None
 
 
 NREM = Phase(structure, arguments, losses)

@@ -3,6 +3,7 @@ import torch
 from torch import Tensor
 
 from cortex import Cortex
+from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import RemPhase
@@ -22,9 +23,13 @@ def arguments(cortex: Cortex, seeds: Tensor, plasticity: Plasticity, cfg: RemPha
 def losses(cortex: Cortex, seeds: Tensor, target, scale) -> tuple[Tensor, dict[str, Tensor], None]:
     """seeds: (batch, latent_dim) recombined codes. E's trunk and discriminator head descend the loss; G's plasticity
     has the controller's sign (-1 by default: G ascends it). The latent head gets no gradient."""
-    logit = cortex.discriminate(cortex.trunk(cortex.generate(seeds))[-1])
+    activities = cortex.trunk(cortex.generate(seeds))  # the recombined dream drives V1 ... IT
+    logit = cortex.discriminate(activities[-1])
     fake = discriminator_loss(logit, target)
-    return scale * fake, {"loss_discriminator": fake, "discriminator_output": torch.sigmoid(logit).mean()}, None
+    with torch.no_grad():  # REM learns nothing through z: its code is computed for the statistics only
+        z = cortex.latent(activities[-1].detach())
+    figures = {"loss_discriminator": fake, "discriminator_output": torch.sigmoid(logit).mean()}
+    return scale * fake, figures | population_statistics(activities + (z,)), None
 
 
 REM = Phase(structure, arguments, losses)

@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from cortex import Cortex
+from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import WakePhase
@@ -34,6 +35,7 @@ def losses(cortex: Cortex, x: Tensor, noise: Tensor | None, noise_std, weight, t
     kl = kl_divergence(enc.z)
     loss = kl + weight * reconstruction if reconstruct else kl
     figures = {"loss_reconstruction": reconstruction, "loss_kl": kl, "discriminator_output": enc.d.mean()}
+    figures |= population_statistics(enc.activities + (enc.z,))  # x drove V1 ... IT, z
     if teach:
         real = discriminator_loss(enc.d_logit, target)
         loss = loss + gain * real  # gain 1 but in graded mode
