@@ -31,11 +31,14 @@ import pandas as pd
 import xarray as xr
 
 from analysis import style
+from analysis.activity import per_epoch, recorded
 from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.figures import last_evaluated, shade_epochs
 from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, per_step, protocol_blocks
 from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import ACTIVITY, open_runs
+from analysis.representation import drift, replay_fidelity
+from cortex import LATENT
 from records.errors import PadError
 from records.files import atomic_write
 
@@ -46,6 +49,16 @@ ROBUSTNESS_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5)  # drop probabilities averaged by 
 def occluded(ds: xr.Dataset) -> xr.DataArray:
     return ds.occlusion_accuracy.sel(occlusion=list(ROBUSTNESS_LEVELS), method="nearest").mean("occlusion",
                                                                                               skipna=False)
+
+
+def z_activity(ds: xr.Dataset, state: str | None = None) -> xr.DataArray:
+    """The recorded activity of the latent code z (feedforward pathway), in one state or all."""
+    activity = recorded(ds).sel(pathway="feedforward", area=LATENT)
+    return activity if state is None else activity.sel(state=state)
+
+
+def replay_in_z(ds: xr.Dataset, state: str) -> xr.DataArray:
+    return per_epoch(replay_fidelity(z_activity(ds), state).fidelity, ds)
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,15 @@ METRICS = {  # name -> units, y label, description, the variable it needs, (brai
                         lambda ds: ds.rem_share),
     "nrem_share": Metric("1", "NREM share of night steps", "share of the epoch's night steps in NREM", "nrem_share",
                          lambda ds: ds.nrem_share),
+    "nrem_replay_fidelity": Metric("1", "NREM replay fidelity (r)", "Pearson r, across the recorded units of z, between "
+                                   "a probe memory's Wake activity and its NREM replay's, mean over probes "
+                                   "(feedforward pathway, the epoch's last recording)", "activity",
+                                   lambda ds: replay_in_z(ds, "NREM")),
+    "rem_replay_fidelity": Metric("1", "REM replay fidelity (r)", "the same for the REM dream seeded from the probe",
+                                  "activity", lambda ds: replay_in_z(ds, "REM")),
+    "drift": Metric("1", "stability of z (r)", "Pearson r between a probe's Wake activity in z and its activity at "
+                    "the previous recording (1: no drift), mean over probes", "activity",
+                    lambda ds: per_epoch(drift(z_activity(ds, "WAKE")), ds)),
 }
 EXPECTED = ("lower", "higher", "none")
 

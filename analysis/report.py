@@ -14,6 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from analysis import published, style
+from analysis.activity_figure import activity_figure
 from analysis.figures import (MissingData, diverged_note, dreams_figure, geometry_figure, hypnogram_figure,
                               last_evaluated, losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
 from analysis.cli import Parser, one_line_errors, writable_folder
@@ -95,7 +96,8 @@ def write_table(table: pd.DataFrame, out: Path) -> list[Path]:
 
 
 FIGURES = {"readout": plot_readout, "occlusion": plot_occlusion, "geometry": geometry_figure, "fid": plot_fid,
-           "losses": losses_figure, "hypnogram": hypnogram_figure, "dreams": dreams_figure}
+           "losses": losses_figure, "hypnogram": hypnogram_figure, "dreams": dreams_figure,
+           "activity": activity_figure}
 
 
 def make_report(runs, out: str | Path = "report") -> list[Path]:

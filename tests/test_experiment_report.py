@@ -150,7 +150,7 @@ def test_bad_input_is_one_line(folder, case, capsys):
 def test_an_experiment_of_real_runs(run_night, tmp_path):
     """Control (REM kept) and REM deprivation on days 2..3, two seeds each, through the runner's multirun."""
     done = run_night("-m", "data=shapes", "data.train_size=64", "data.test_size=50", "cortex.channels=[3,8,16,32]",
-                     "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=1", "progress=false",
+                     "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2", "optim.batch_size=16", "eval.readout_epochs=1", "progress=false",
                      "device=cpu", "keep_epoch_cortex=false", "epochs=2", "protocol=rem_deprivation",
                      "protocol.unit=day", "protocol.blocks.0.start=0", "protocol.blocks.0.stop=2",
                      "protocol.blocks.1.start=2", "protocol.blocks.1.stop=4", "protocol.blocks.2.start=4",
@@ -176,3 +176,24 @@ def test_an_experiment_of_real_runs(run_night, tmp_path):
     by = lambda label: readout.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
     assert r.epoch == 2 and r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-4)
     assert (out / "hypnograms.png").exists() and (out / "time_course.pdf").exists()
+    # replay fidelity and drift of z, by another route: numpy's Pearson r on the file's raw axes, probe by probe
+    z = ds.activity.sel(pathway="feedforward", area="z").transpose("brain", "recording", "record_state",
+                                                                   "record_probe", "unit")
+    states = list(ds.record_state.values)
+    recorded_epoch = ds.recording_epoch.broadcast_like(ds.brain).transpose("brain", "recording").values
+
+    def mean_r(a, b):  # (probe, unit) x 2 -> the mean over probes of r(a_i, b_i)
+        return np.mean([np.corrcoef(x, y)[0, 1] for x, y in zip(a, b)])
+
+    for metric, other in (("nrem_replay_fidelity", "NREM"), ("rem_replay_fidelity", "REM"), ("drift", None)):
+        values = []
+        for b in range(4):
+            last = np.flatnonzero(recorded_epoch[b] == 2)[-1]
+            wake = z.values[b, last, states.index("WAKE")]
+            other_values = z.values[b, last - 1, states.index("WAKE")] if other is None else \
+                z.values[b, last, states.index(other)]
+            values.append(mean_r(wake, other_values))
+        by = lambda label: np.array(values)[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+        r = row(table, metric, "end of run")
+        assert r.epoch == 2 and r.n == 2 and np.isfinite(r.effect_mean), metric
+        assert r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-5), metric

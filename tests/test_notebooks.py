@@ -21,7 +21,7 @@ def runs(tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("name", ["single_run.ipynb", "compare_scenarios.ipynb"])
+@pytest.mark.parametrize("name", ["single_run.ipynb", "compare_scenarios.ipynb", "cortical_activity.ipynb"])
 def test_notebook_executes(name, runs, monkeypatch, tmp_path):
     monkeypatch.setenv("PAD_RUN", str(runs / "pad_seed0"))
     monkeypatch.setenv("PAD_RUNS", str(runs / "*"))
@@ -38,7 +38,7 @@ def test_the_deprivation_notebook_runs_a_shrunken_quick_experiment(monkeypatch, 
     """The notebook runs `sims.experiments.rem_deprivation` (here shrunk to 2 seeds of a tiny cortex over 3 epochs:
     baseline, deprivation, recovery) and reads the runs back with xarray."""
     shrink = ["--seeds", "0,1", "data=cifar10", f"data.root={tiny_cifar}", "data.train_size=160", "data.test_size=100",
-              "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "optim.batch_size=16", "eval.readout_epochs=2",
+              "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "record.units_per_area=16", "optim.batch_size=16", "eval.readout_epochs=2",
               "eval.probes=4", "epochs=3", "protocol.blocks.0.stop=2", "protocol.blocks.1.start=2",
               "protocol.blocks.1.stop=3", "protocol.blocks.2.start=3", "device=cpu"]
     monkeypatch.setenv("PAD_EXPERIMENT_ARGS", " ".join(shrink))
