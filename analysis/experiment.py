@@ -1,5 +1,7 @@
 """`python -m analysis.experiment FOLDER [--out DIR]`: the report of a deprivation experiment: the effect of each
-manipulation (manipulated minus control, paired by seed, mean ± SEM) beside its prediction, and figures over time.
+manipulation (manipulated minus control, paired by seed) with its 95% CI, paired test, d_z and the seeds 80% power
+would need, a verdict on each prediction (confirmed / contradicted / inconclusive, Holm-adjusted: analysis.statistics)
+and a summary in plain words, and figures over time.
 
 FOLDER holds the experiment's run directories (at any depth, each with activity.nc) and `experiment.json`, written by
 the experiment's script:
@@ -10,7 +12,8 @@ the experiment's script:
    "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table)}
 LABEL is a brain's `scenario` coordinate (sims/labels.py); NAME a metric of METRICS. Written under DIR (default
 FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), time_course.png/pdf
-(each metric over epochs, control and manipulated, mean ± SEM bands, the manipulation's blocks shaded) and
+(each metric over epochs, control and manipulated, mean ± SEM bands, the manipulation's blocks shaded, and beneath it
+the paired effect per seed with its 95% CI) and
 hypnograms.png/pdf (one seed per condition, blocks shaded). Prints the report folder. Bad input: one line, status 2.
 
 Time points: the last epoch of the manipulation (the protocol's blocks other than the first and the last, or the block
@@ -38,6 +41,7 @@ from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, per_s
 from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import ACTIVITY, open_runs
 from analysis.representation import drift, replay_fidelity
+from analysis.statistics import ALPHA, SMALL_N, VERDICTS, holm, mean_ci, paired_statistics, verdict
 from cortex import LATENT
 from records.errors import PadError
 from records.files import atomic_write
@@ -211,21 +215,27 @@ def at_or_before(da: xr.DataArray, epoch: int) -> np.ndarray:
     return last_evaluated(part)[0].values if part.sizes["epoch"] else np.full(da.sizes["brain"], np.nan)
 
 
+def by_seed(ds: xr.Dataset, values: np.ndarray, control: str, manipulated: str) -> tuple[list, np.ndarray, np.ndarray]:
+    """(the seeds both conditions hold, sorted; their control values; their manipulated values) of `values`
+    (brain, ...): the pairs of a paired comparison."""
+    of = lambda label: {int(ds.seed.values[b]): values[b] for b in brains_of(ds, label)}
+    c, m = of(control), of(manipulated)
+    seeds = sorted(set(c) & set(m))
+    return seeds, np.array([c[s] for s in seeds], float), np.array([m[s] for s in seeds], float)
+
+
 def paired(ds: xr.Dataset, values: np.ndarray, control: str, manipulated: str) -> dict:
-    """Means of both conditions over the seeds they share (both finite) and the effect per seed, mean ± SEM."""
-    by_seed = lambda label: {int(ds.seed.values[b]): values[b] for b in brains_of(ds, label)}
-    c, m = by_seed(control), by_seed(manipulated)
-    seeds = [s for s in sorted(set(c) & set(m)) if np.isfinite(c[s]) and np.isfinite(m[s])]
-    c, m = np.array([c[s] for s in seeds], float), np.array([m[s] for s in seeds], float)
-    mean, sem, n = style.mean_sem(m - c)
-    return {"control_mean": c.mean() if n else np.nan, "manipulated_mean": m.mean() if n else np.nan,
-            "effect_mean": float(mean), "effect_sem": float(sem), "n": int(n), "seeds": " ".join(map(str, seeds))}
-
-
-def agrees(expected: str, effect: float) -> str:
-    if expected not in ("lower", "higher") or not np.isfinite(effect):
-        return "n/a"
-    return "yes" if (effect < 0 if expected == "lower" else effect > 0) else "no"
+    """Means of both conditions over the seeds they share (both finite) and the effect per seed with its statistics
+    (analysis.statistics: mean, SEM, 95% CI, the paired test, d_z, seeds for 80% power)."""
+    seeds, c, m = by_seed(ds, values, control, manipulated)
+    keep = np.isfinite(c) & np.isfinite(m)
+    seeds, c, m = [s for s, k in zip(seeds, keep) if k], c[keep], m[keep]
+    stats = paired_statistics(m - c)
+    return {"control_mean": c.mean() if len(seeds) else np.nan, "manipulated_mean": m.mean() if len(seeds) else np.nan,
+            "effect_mean": stats["mean"], "effect_sem": stats["sem"], "ci_low": stats["ci_low"],
+            "ci_high": stats["ci_high"], "n": stats["n"], "seeds": " ".join(map(str, seeds)), "test": stats["test"],
+            "p": stats["p"], "p_t": stats["p_t"], "p_sign_flip": stats["p_sign_flip"], "d_z": stats["d_z"],
+            "n_for_power": stats["n_for_power"]}
 
 
 def present(ds: xr.Dataset) -> list[str]:
@@ -233,7 +243,9 @@ def present(ds: xr.Dataset) -> list[str]:
 
 
 def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
-    """A row per manipulated condition, time point and metric (measured or predicted)."""
+    """A row per manipulated condition, time point and metric (measured or predicted), with its statistics; the
+    rows that test a prediction are one family, Holm-adjusted (`p_holm`), and get a verdict; the others say why
+    not: exploratory (no prediction), not measured (no paired values), not reached, n/a (not manipulated)."""
     measured, rows = present(ds), []
     predicted = [p["metric"] for p in experiment.predictions]
     for label in experiment.manipulated:
@@ -247,33 +259,101 @@ def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
                     else np.full(ds.sizes["brain"], np.nan)
                 p = predictions.get(name, {})
                 effect = paired(ds, values, experiment.control, label)
-                verdict = agrees(p.get("expected", ""), effect["effect_mean"]) if manipulated else \
-                    "not reached" if epoch is None else "n/a (not manipulated)"
+                status = "not reached" if epoch is None else "n/a (not manipulated)" if not manipulated else \
+                    "not measured" if effect["n"] == 0 else ""
                 rows.append({"condition": label, "metric": name, "units": METRICS[name].units, "time_point": point,
                              "epoch": epoch} | effect | {"expected": p.get("expected", ""),
-                                                         "source": p.get("source", ""), "agrees": verdict})
-    return pd.DataFrame(rows)
+                                                         "source": p.get("source", ""), "verdict": status})
+    table = pd.DataFrame(rows)
+    if not len(table):
+        return table
+    tested = (table.verdict == "") & (table.expected != "")
+    table["p_holm"] = np.nan
+    table.loc[tested, "p_holm"] = holm(table.p[tested])
+    table.loc[tested, "verdict"] = [verdict(e, m, p) for e, m, p in
+                                    zip(table.expected[tested], table.effect_mean[tested], table.p_holm[tested])]
+    table.loc[(table.verdict == "") & (table.expected == ""), "verdict"] = "exploratory"
+    table.insert(table.columns.get_loc("p_sign_flip") + 1, "p_holm", table.pop("p_holm"))
+    return table
+
+
+def _number(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}" if np.isfinite(value) else "–"
+
+
+def _p(value: float, prefix: str = "") -> str:
+    """A p value as "0.123" or "< 0.001" (prefix "p": "p = 0.123", "p < 0.001")."""
+    if not np.isfinite(value):
+        return f"{prefix} = –".lstrip(" =") if prefix else "–"
+    text = "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return f"{prefix} {text if text[0] == '<' else '= ' + text}" if prefix else text
+
+
+def _digits(units: str) -> int:
+    return 2 if units in ("%", "points") else 3
+
+
+def _effect(r) -> str:
+    """mean [95% CI low, high] units, or why there is none."""
+    d, unit = _digits(r.units), "" if r.units == "1" else f" {r.units}"
+    if r.verdict == "not reached":
+        return "not reached"
+    if not np.isfinite(r.ci_low):
+        return _number(r.effect_mean, d) + unit
+    return f"{r.effect_mean:+.{d}f} [{r.ci_low:+.{d}f}, {r.ci_high:+.{d}f}]{unit}"
+
+
+def summary(table: pd.DataFrame, experiment: Experiment) -> list[str]:
+    """The report's opening paragraph in plain words: what was tested, how, and what came out, prediction by
+    prediction."""
+    tested = table[table.verdict.isin(VERDICTS)] if len(table) else table
+    if not len(tested):
+        return ["No prediction could be tested (none reached, or none made)."]
+    counts = ", ".join(f"{(tested.verdict == v).sum()} {v}" for v in VERDICTS)
+    lines = [f"{len(tested)} predictions were tested, each as the paired effect of the manipulation (manipulated "
+             f"minus control brain of the same seed), Holm-adjusted together at alpha = {ALPHA}: {counts}.", ""]
+    for _, r in tested.iterrows():
+        d = _digits(r.units)
+        direction = "lowered" if r.effect_mean < 0 else "raised"
+        amount = f"{abs(r.effect_mean):.{d}f}" + ("" if r.units == "1" else f" {r.units}")
+        ci = f"95% CI {r.ci_low:+.{d}f} to {r.ci_high:+.{d}f}" if np.isfinite(r.ci_low) else "no CI"
+        lines.append(f"- {experiment.short(r.condition)} {direction} {r.metric} by {amount} at {r.time_point} ({ci}; "
+                     f"n = {r.n}, d_z = {_number(r.d_z, 2)}, {r.test} test {_p(r.p, 'p')}, Holm {_p(r.p_holm, 'p')}): "
+                     f"**{r.verdict}** (predicted {r.expected}).")
+    small = tested[(tested.test == "sign-flip") & (tested.n < 6)]
+    if len(small):
+        n = int(small.n.min())
+        lines += ["", f"With {n} seeds the sign-flip test cannot reach p < {ALPHA} (its smallest p is 2/2^{n} = "
+                      f"{2 / 2 ** n:.3g}): no effect can be confirmed at this scale, whatever its mean; the column "
+                      "'seeds for 80% power' says how many seeds the observed effects would need."]
+    return lines
 
 
 def markdown(table: pd.DataFrame, experiment: Experiment) -> str:
-    number = lambda v, d: f"{v:.{d}f}" if np.isfinite(v) else "–"
     head = ["condition", "metric", "time point", "epoch", "control", "manipulated",
-            "effect (manipulated − control)", "n", "prediction", "source", "agrees"]
+            "effect [95% CI] (manipulated − control)", "n", "d_z", "test: p (Holm)", "seeds for 80% power",
+            "prediction", "source", "verdict"]
     lines = [f"# {experiment.title}", "", f"Experiment `{experiment.name}`, {experiment.mode} mode; control: "
-             f"{experiment.short(experiment.control)}.", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+             f"{experiment.short(experiment.control)}.", "", "## Summary", "", *summary(table, experiment), "",
+             "## Effects", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
-        d = 2 if r.units in ("%", "points") else 3
-        effect = number(r.effect_mean, d) + (f" ± {r.effect_sem:.{d}f}" if np.isfinite(r.effect_sem) else "")
-        effect = "not reached" if r.agrees == "not reached" else effect
-        epoch = f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–"
-        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point, epoch,
-                 number(r.control_mean, d), number(r.manipulated_mean, d), effect, str(r.n), r.expected or "–",
-                 r.source or "–", r.agrees]
+        d = _digits(r.units)
+        test = "–" if not r.test else f"{r.test}: {_p(r.p)}" + (f" ({_p(r.p_holm)})" if np.isfinite(r.p_holm) else "")
+        power = "–" if not np.isfinite(r.n_for_power) and not np.isinf(r.n_for_power) else \
+            "∞" if np.isinf(r.n_for_power) else f"{r.n_for_power:.0f}"
+        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point,
+                 f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–", _number(r.control_mean, d),
+                 _number(r.manipulated_mean, d), _effect(r), str(r.n), _number(r.d_z, 2), test, power,
+                 r.expected or "–", r.source or "–", r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
-    lines += ["", "Effect: manipulated minus control, paired by seed (seeds both conditions hold); mean ± SEM over "
-              "seeds (SEM = std with ddof=1 / sqrt(n)); control and manipulated are means over the same seeds. "
-              "Agrees: the effect's sign matches the prediction (n/a: no directional prediction)."]
-    if (table.agrees == "not reached").any() if len(table) else False:
+    lines += ["", "Effect: manipulated minus control, paired by seed (seeds both conditions hold); mean and Student-t "
+              "95% CI over seeds (unadjusted); control and manipulated are means over the same seeds. Test: the "
+              f"exact sign-flip permutation test below {SMALL_N} seeds, the paired t-test from {SMALL_N} on "
+              "(two-sided); in brackets the p value Holm-adjusted over the rows with a prediction. d_z: mean / sd of "
+              "the differences. Seeds for 80% power: a paired t-test at alpha = 0.05 at the observed d_z. Verdict "
+              "(Holm p < 0.05): confirmed (on the predicted side), contradicted (on the other), otherwise "
+              "inconclusive; exploratory: no prediction, no verdict (analysis/statistics.py)."]
+    if (table.verdict == "not reached").any() if len(table) else False:
         lines += ["", "⚠ Not reached: the run ended before the manipulation began (its protocol's blocks lie beyond "
                   "the run's epochs), so the manipulated brains lived as their controls: there is no effect to report, "
                   "and the end-of-run rows compare brains that were not manipulated."]
@@ -289,23 +369,43 @@ def condition_colors(experiment: Experiment) -> dict[str, str]:
 
 @style.styled
 def time_course_figure(ds: xr.Dataset, experiment: Experiment):
-    """Each measured metric over epochs: control and manipulated conditions, mean ± SEM; manipulation blocks shaded."""
+    """Each measured metric over epochs: control and manipulated conditions, mean ± SEM, manipulation blocks shaded;
+    beneath it the paired effect (manipulated minus control of the same seed): each seed a thin line, their mean with
+    its Student-t 95% CI as a band, zero dashed."""
     metrics = present(ds)
     cols, rows = min(len(metrics), 3), -(-len(metrics) // 3)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows + 0.6), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(2 * rows, cols, figsize=(3.2 * cols, 4.4 * rows + 0.6), squeeze=False,
+                             layout="constrained", height_ratios=[1.2, 1] * rows)
     colors = condition_colors(experiment)
     blocks = protocol_blocks(ds, int(brains_of(ds, experiment.manipulated[0])[0]))
-    for ax, name in zip(axes.flat, metrics):
-        values = METRICS[name].compute(ds).transpose("brain", "epoch")
+    epochs = ds.epoch.values
+    panels = [(axes[2 * (k // cols), k % cols], axes[2 * (k // cols) + 1, k % cols]) for k in range(len(metrics))]
+    for (ax, effect_ax), name in zip(panels, metrics):
+        values = METRICS[name].compute(ds).transpose("brain", "epoch").values
         for label in (experiment.control, *experiment.manipulated):
             pick = brains_of(ds, label)
             legend = textwrap.fill(f"{experiment.short(label)} (n={len(pick)})", 45)
-            style.band(ax, ds.epoch.values, values.values[pick], colors[label], legend)
-        ax.set(xlabel="epoch", ylabel=METRICS[name].axis, title=name)
-        style.epoch_axis(ax)
-        shade_epochs(ax, ds, blocks)
-    for ax in axes.flat[len(metrics):]:
-        ax.set_axis_off()
+            style.band(ax, epochs, values[pick], colors[label], legend)
+            if label == experiment.control:
+                continue
+            _, c, m = by_seed(ds, values, experiment.control, label)
+            for seed_effect in m - c:
+                keep = np.isfinite(seed_effect)
+                effect_ax.plot(epochs[keep], seed_effect[keep], color=colors[label], alpha=0.3, linewidth=0.7)
+            mean, half = mean_ci(m - c)
+            keep = np.isfinite(mean)
+            effect_ax.plot(epochs[keep], mean[keep], color=colors[label], marker="o" if keep.sum() <= 15 else None)
+            effect_ax.fill_between(epochs[keep], (mean - half)[keep], (mean + half)[keep], color=colors[label],
+                                   alpha=0.2, linewidth=0)
+        ax.set(ylabel=METRICS[name].axis, title=name)
+        effect_ax.axhline(0, color="grey", linestyle="--", linewidth=0.8)
+        effect_ax.set(xlabel="epoch", ylabel="effect (manip. − control)")
+        for a in (ax, effect_ax):
+            style.epoch_axis(a)
+            shade_epochs(a, ds, blocks)
+    for ax in axes.flat:
+        if not ax.has_data():
+            ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
     return fig

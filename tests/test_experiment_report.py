@@ -1,5 +1,5 @@
-"""The report of a deprivation experiment: effects paired by seed (mean ± SEM over seeds) against numbers written by
-hand into synthetic activity files, the agreement column, the time points, the figures, bad input in one line; and
+"""The report of a deprivation experiment: effects paired by seed (mean, SEM, CI, test, d_z) against numbers written
+by hand into synthetic activity files, the verdicts (Holm over the predictions), the time points, the figures, bad input in one line; and
 one experiment of real tiny runs made by the runner's multirun, checked against the activity files by another route."""
 import json
 import math
@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 import xarray as xr
 import yaml
 
@@ -27,9 +28,9 @@ EFFECT = {0: (0, 0, -1, 1), 1: (0, 0, -2, 2), 2: (0, 0, -6, 3)}  # manipulated m
 SLOPE = {"ctrl": 10.0, "depr": 20.0}  # accuracy lost per unit of drop probability
 
 
-def write_run(path: Path, label: str, seed: int) -> None:
+def write_run(path: Path, label: str, seed: int, base: dict = BASE, effect: dict = EFFECT) -> None:
     """One brain's activity.nc: 8 days of (Wake, NREM, REM), no REM in the deprivation block of `depr`."""
-    readout = BASE[seed] + np.arange(4.0) + (np.array(EFFECT[seed], float) if label == "depr" else 0)
+    readout = base[seed] + np.arange(4.0) + (np.array(effect[seed], float) if label == "depr" else 0)
     occlusion = readout[:, None] - SLOPE[label] * np.array(OCCLUSION_LEVELS)[None]
     deprived = lambda day: label == "depr" and 2 <= day < 6
     states = [s for day in range(8) for s in (["WAKE", "NREM"] if deprived(day) else ["WAKE", "NREM", "REM"])]
@@ -84,24 +85,69 @@ def test_effects_are_paired_by_seed_with_their_sem(folder, capsys):
     effects = np.array([-1.0, -2.0, -6.0])
     assert r.effect_mean == pytest.approx(-3.0) and r.effect_sem == pytest.approx(effects.std(ddof=1) / math.sqrt(3))
     assert r.control_mean == pytest.approx(np.mean([50, 52, 54]) + 2) and r.manipulated_mean == pytest.approx(51.0)
-    assert r.agrees == "yes" and r.expected == "lower" and r.source == "paper"
+    assert r.expected == "lower" and r.source == "paper"
+    # by hand: sd = sqrt(7), t(0.975, 2) = 4.302653, CI = -3 ± 4.302653 sqrt(7 / 3); the sign flips of (1, 2, 6) reach
+    # |sum| >= 9 in 2 of 8 patterns: p = 0.25, and with 3 seeds nothing can be confirmed
+    half = 4.302653 * math.sqrt(7 / 3)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(-3 - half, abs=1e-5), pytest.approx(-3 + half, abs=1e-5))
+    assert r.test == "sign-flip" and r.p == pytest.approx(0.25) and r.d_z == pytest.approx(-3 / math.sqrt(7))
+    assert r.verdict == "inconclusive"
     r = row(table, "readout", "end of run")
     assert r.epoch == 4 and r.effect_mean == pytest.approx(2.0) and r.effect_sem == pytest.approx(1 / math.sqrt(3))
-    assert r.agrees == "no"
+    assert r.verdict == "inconclusive"
     r = row(table, "robustness", "end of deprivation")  # mean over p = 0.1..0.5 of readout - slope p
-    assert r.effect_mean == pytest.approx(-3.0 - (20 - 10) * 0.3) and r.agrees == "n/a"
-    r = row(table, "robustness_drop", "end of run")
-    assert r.effect_mean == pytest.approx(3.0) and r.effect_sem == pytest.approx(0.0) and r.agrees == "yes"
-    assert row(table, "rem_share", "end of deprivation").agrees == "yes"
+    assert r.effect_mean == pytest.approx(-3.0 - (20 - 10) * 0.3) and r.verdict == "inconclusive"
+    r = row(table, "robustness_drop", "end of run")  # every seed +3: no spread, the CI is the mean
+    assert r.effect_mean == pytest.approx(3.0) and r.effect_sem == pytest.approx(0.0) and r.ci_low == pytest.approx(3)
+    assert row(table, "rem_share", "end of deprivation").verdict == "inconclusive"
     r = row(table, "rem_share", "end of run")  # the prediction is for the manipulation only
-    assert r.effect_mean == pytest.approx(0.1) and pd.isna(r.expected) and r.agrees == "n/a"
+    assert r.effect_mean == pytest.approx(0.1) and pd.isna(r.expected) and r.verdict == "exploratory"
+    assert pd.isna(r.p_holm) and r.p == pytest.approx(0.25)  # exploratory: unadjusted, outside the family
     r = row(table, "intra_inter_ratio", "end of run")  # predicted but not measured
-    assert r.n == 0 and r.agrees == "n/a" and r.expected == "higher"
+    assert r.n == 0 and r.verdict == "not measured" and r.expected == "higher" and pd.isna(r.p_holm)
+    # the family: the 7 predicted rows with a p, each 0.25 (3 seeds): Holm multiplies the smallest by 7, capped at 1
+    tested = table[table.expected.notna() & table.p.notna()]
+    assert len(tested) == 7 and (tested.p_holm == 1.0).all()
     md = (out / "effects.md").read_text()
-    assert "| depr | readout (%) | end of deprivation | 3 | 54.00 | 51.00 | -3.00 ± 1.53 | 3 | lower | paper | yes |" in md
+    assert ("| depr | readout (%) | end of deprivation | 3 | 54.00 | 51.00 | -3.00 [-9.57, +3.57] % | 3 | -1.13 | "
+            "sign-flip: 0.250 (1.000) | 9 | lower | paper | inconclusive |") in md
+    assert "7 predictions were tested" in md and "0 confirmed, 0 contradicted, 7 inconclusive" in md
+    assert "With 3 seeds the sign-flip test cannot reach p < 0.05" in md
     for name in ("time_course", "hypnograms"):
         for ext in ("png", "pdf"):
             assert (out / f"{name}.{ext}").stat().st_size > 1000
+
+
+def test_verdicts_follow_the_holm_adjusted_tests_over_the_predictions(tmp_path):
+    """12 seeds (the t-test decides): read-out clearly lower at the block's end (confirmed), clearly higher at the
+    run's end against a prediction of lower (contradicted), REM share lower in the block in every seed alike
+    (confirmed); the three form the family, Holm by hand; unpredicted metrics are exploratory."""
+    seeds = range(12)
+    jitter = {s: 0.25 * ((3 * s) % 5 - 2) for s in seeds}  # a spread without a trend
+    effect = {s: (0, 0, -3 + jitter[s], 2 + jitter[s]) for s in seeds}
+    base = {s: 50.0 + s for s in seeds}
+    for s in seeds:
+        for label in ("ctrl", "depr"):
+            write_run(tmp_path / "exp" / f"{label}_{s}", label, s, base, effect)
+    spec = SPEC | {"predictions": [SPEC["predictions"][0], SPEC["predictions"][3]]}  # readout, rem_share (block)
+    (tmp_path / "exp" / "experiment.json").write_text(json.dumps(spec))
+    table = pd.read_csv(experiment.main([str(tmp_path / "exp")]) / "effects.csv", keep_default_na=False,
+                        na_values=[""])
+    block, end = "end of deprivation", "end of run"
+    p = {point: scipy.stats.ttest_1samp([effect[s][epoch - 1] for s in seeds], 0).pvalue
+         for point, epoch in ((block, 3), (end, 4))}
+    p["rem_share"] = 0.0  # -0.5 in every seed: no spread, a certain effect
+    ordered = sorted(p.values())  # Holm: the k-th smallest times (3 - k), running maximum
+    adjusted = dict(zip(sorted(p, key=p.get), np.maximum.accumulate([q * (3 - k) for k, q in enumerate(ordered)])))
+    for metric, point, key, result in (("readout", block, block, "confirmed"), ("readout", end, end, "contradicted"),
+                                       ("rem_share", block, "rem_share", "confirmed")):
+        r = row(table, metric, point)
+        assert r.test == "t" and r.n == 12 and r.p == pytest.approx(p[key], rel=1e-6, abs=1e-300), (metric, point)
+        assert r.p_holm == pytest.approx(min(1.0, adjusted[key]), rel=1e-6, abs=1e-300) and r.verdict == result
+    assert (table[~table.expected.notna()].verdict == "exploratory").all()
+    md = (experiment.main([str(tmp_path / "exp")]) / "effects.md").read_text()
+    assert "3 predictions were tested" in md and "2 confirmed, 1 contradicted, 0 inconclusive" in md
+    assert "- depr lowered readout by 3.02 % at end of deprivation (95% CI -3.26 to -2.78; n = 12" in md
 
 
 def test_the_time_course_shows_both_conditions_and_the_blocks(folder):
@@ -121,7 +167,7 @@ def test_a_named_manipulation_block_sets_the_time_point(folder):
                                     experiment.read_experiment(folder))
     assert set(table.time_point) == {"end of recovery (end of run)"}
     r = row(table, "rem_share", "end of recovery (end of run)")  # the point is both: "at": manipulation applies
-    assert r.expected == "lower" and r.effect_mean == pytest.approx(0.1) and r.agrees == "no"
+    assert r.expected == "lower" and r.effect_mean == pytest.approx(0.1) and r.verdict == "inconclusive"
 
 
 @pytest.mark.parametrize("case", ["no spec", "bad json", "metric", "expected", "label", "twice"])
@@ -169,7 +215,7 @@ def test_an_experiment_of_real_runs(run_night, tmp_path):
     share = ((ds.state == "REM") & night).sum("step") / night.sum("step")
     by = lambda label: share.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
     r = row(table, "rem_share", "end of deprivation")
-    assert r.epoch == 1 and r.n == 2 and r.agrees == "yes"
+    assert r.epoch == 1 and r.n == 2 and r.verdict == "inconclusive"  # 2 seeds: the sign-flip p is at least 0.5
     assert r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-6) and r.effect_mean < 0
     readout = ds.readout_accuracy.sel(epoch=2)
     r = row(table, "readout", "end of run")

@@ -156,17 +156,17 @@ def test_a_manipulation_beyond_the_run_is_reported_as_not_reached(runs, tmp_path
     out = experiment.main([str(folder)])
     table = pd.read_csv(out / "effects.csv", keep_default_na=False)
     at_block = table[table.time_point.str.startswith("end of deprivation")]
-    assert len(at_block) > 0 and (at_block.agrees == "not reached").all() and (at_block.n == 0).all()
+    assert len(at_block) > 0 and (at_block.verdict == "not reached").all() and (at_block.n == 0).all()
     # one epoch of 3 days (192 images / batches of 64); the block begins at epoch 11, on day 30
     assert set(at_block.time_point) == {"end of deprivation (not reached: it begins on day 30, the run ended after "
                                         "3 days)"}
     assert (at_block.effect_mean == "").all() and (at_block.epoch == "").all()
     at_end = table[table.time_point == "end of run"]
-    assert (at_end.agrees == "n/a (not manipulated)").all()
+    assert (at_end.verdict == "n/a (not manipulated)").all()
     # drift compares a recording with the previous one: a one-epoch run has none to compare
     assert (at_end.n == np.where(at_end.metric == "drift", 0, 1)).all() and "drift" in set(at_end.metric)
     md = (out / "effects.md").read_text()
-    assert "| not reached | 0 | lower | PAD | not reached |" in md and "⚠ Not reached" in md and "| no |" not in md
+    assert "| not reached | 0 | – | – | – | lower | PAD | not reached |" in md and "⚠ Not reached" in md
     assert (out / "hypnograms.png").exists() and (out / "time_course.png").exists()
 
 
