@@ -9,9 +9,15 @@ the experiment's script:
    "predictions": [{"metric": NAME, "expected": "lower" | "higher" | "none", "source": TEXT,
                     "condition": LABEL (optional: this manipulated condition only),
                     "at": "manipulation" | "end" (optional: this time point only)}],
-   "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table)}
+   "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table),
+   "published": {LABEL: {NAME: {"mean", "sem", "n", "epoch"}}} (optional: published figures shown beside),
+   "notes": TEXT (optional: the design, what the conditions hold equal),
+   "matched": {LABEL: LABEL} (optional: a manipulated condition's matched control, itself a manipulated condition
+              that holds equal what the manipulation should not change; the predictions are tested against it)}
 LABEL is a brain's `scenario` coordinate (sims/labels.py); NAME a metric of METRICS. Written under DIR (default
-FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), time_course.png/pdf
+FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), conditions.csv
+(each condition's own figures at the end of the run, beside published ones), occlusion.png/pdf (accuracy against
+the drop probability per condition, where measured), time_course.png/pdf
 (each metric over epochs, control and manipulated, mean ± SEM bands, the manipulation's blocks shaded, and beneath it
 the paired effect per seed with its 95% CI) and
 hypnograms.png/pdf (one seed per condition, blocks shaded). Prints the report folder. Bad input: one line, status 2.
@@ -36,7 +42,7 @@ import xarray as xr
 from analysis import style
 from analysis.activity import per_epoch, recorded
 from analysis.cli import Parser, one_line_errors, writable_folder
-from analysis.figures import last_evaluated, shade_epochs
+from analysis.figures import last_evaluated, plot_occlusion, shade_epochs
 from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, per_step, protocol_blocks
 from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import ACTIVITY, open_runs
@@ -116,6 +122,13 @@ class Experiment:
     mode: str = "quick"
     manipulation_block: str | None = None
     names: dict = field(default_factory=dict)
+    published: dict = field(default_factory=dict)  # label -> metric -> {"mean", "sem", "n", "epoch"}
+    matched: dict = field(default_factory=dict)  # manipulated label -> the label of its matched control
+    notes: str = ""  # the design: what the manipulated brains and their controls hold equal
+
+    def reference(self, label: str) -> str:
+        """The condition a manipulated condition's predictions are tested against: its matched control, if any."""
+        return self.matched.get(label, self.control)
 
     def short(self, label: str) -> str:
         return self.names.get(label, label)
@@ -146,6 +159,14 @@ def read_experiment(folder: Path) -> Experiment:
         raise PadError(f"{path}: \"manipulated\" names no condition")
     if not isinstance(spec.get("names", {}), dict) or not isinstance(spec.get("manipulation_block", ""), str):
         raise PadError(f"{path}: \"names\" must be an object, \"manipulation_block\" a block's name")
+    matched = spec.get("matched", {})
+    if not isinstance(matched, dict) or not all(k in spec["manipulated"] and v in spec["manipulated"] and k != v
+                                                for k, v in matched.items()):
+        raise PadError(f"{path}: \"matched\" must map manipulated conditions to other manipulated conditions")
+    for label, rows in spec.get("published", {}).items():
+        if not isinstance(rows, dict) or not all(isinstance(r, dict) and {"mean", "sem", "n", "epoch"} <= set(r)
+                                                 for r in rows.values()):
+            raise PadError(f"{path}: \"published\" of {label!r} must map metrics to {{mean, sem, n, epoch}}")
     if spec.get("mode", "quick") not in ("quick", "full"):
         raise PadError(f"{path}: \"mode\" must be quick or full")
     known = {k: spec[k] for k in Experiment.__dataclass_fields__ if k in spec}
@@ -243,25 +264,31 @@ def present(ds: xr.Dataset) -> list[str]:
 
 
 def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
-    """A row per manipulated condition, time point and metric (measured or predicted), with its statistics; the
-    rows that test a prediction are one family, Holm-adjusted (`p_holm`), and get a verdict; the others say why
+    """A row per manipulated condition, time point and metric (measured or predicted), with its statistics, against
+    the control, and also against its matched control where it has one (`reference`: the condition subtracted; the
+    predictions are tested against the matched control, which answers the question). The rows that test a
+    prediction are one family, Holm-adjusted (`p_holm`), and get a verdict; the others say why
     not: exploratory (no prediction), not measured (no paired values), not reached, n/a (not manipulated)."""
     measured, rows = present(ds), []
     predicted = [p["metric"] for p in experiment.predictions]
-    for label in experiment.manipulated:
+    matching = set(experiment.matched.values())  # matched controls: compared with the control, predictions untested
+    for label, reference in [(m, r) for m in experiment.manipulated
+                             for r in dict.fromkeys((experiment.control, experiment.reference(m)))]:
         manipulated = not unreached(ds, experiment, label)
+        tests = reference == experiment.reference(label) and label not in matching
         for kinds, point, epoch in time_points(ds, experiment, label):
-            applies = [p for p in experiment.predictions
-                       if p.get("condition") in (None, label) and p.get("at", next(iter(kinds))) in kinds]
+            applies = [p for p in experiment.predictions if tests
+                       and p.get("condition") in (None, label) and p.get("at", next(iter(kinds))) in kinds]
             predictions = {p["metric"]: p for p in sorted(applies, key=lambda p: "condition" in p)}  # specific wins
             for name in [m for m in METRICS if m in measured or m in predicted]:
                 values = at_or_before(METRICS[name].compute(ds), epoch) if name in measured and epoch is not None \
                     else np.full(ds.sizes["brain"], np.nan)
                 p = predictions.get(name, {})
-                effect = paired(ds, values, experiment.control, label)
+                effect = paired(ds, values, reference, label)
                 status = "not reached" if epoch is None else "n/a (not manipulated)" if not manipulated else \
                     "not measured" if effect["n"] == 0 else ""
-                rows.append({"condition": label, "metric": name, "units": METRICS[name].units, "time_point": point,
+                rows.append({"condition": label, "reference": reference, "metric": name, "units": METRICS[name].units,
+                             "time_point": point,
                              "epoch": epoch} | effect | {"expected": p.get("expected", ""),
                                                          "source": p.get("source", ""), "verdict": status})
     table = pd.DataFrame(rows)
@@ -303,6 +330,12 @@ def _effect(r) -> str:
     return f"{r.effect_mean:+.{d}f} [{r.ci_low:+.{d}f}, {r.ci_high:+.{d}f}]{unit}"
 
 
+def _versus(r, experiment: Experiment) -> str:
+    """The row's condition, and the condition it is compared with where that is not the control."""
+    own = experiment.short(r.condition)
+    return own if r.reference == experiment.control else f"{own} vs {experiment.short(r.reference)}"
+
+
 def summary(table: pd.DataFrame, experiment: Experiment) -> list[str]:
     """The report's opening paragraph in plain words: what was tested, how, and what came out, prediction by
     prediction."""
@@ -317,7 +350,9 @@ def summary(table: pd.DataFrame, experiment: Experiment) -> list[str]:
         direction = "lowered" if r.effect_mean < 0 else "raised"
         amount = f"{abs(r.effect_mean):.{d}f}" + ("" if r.units == "1" else f" {r.units}")
         ci = f"95% CI {r.ci_low:+.{d}f} to {r.ci_high:+.{d}f}" if np.isfinite(r.ci_low) else "no CI"
-        lines.append(f"- {experiment.short(r.condition)} {direction} {r.metric} by {amount} at {r.time_point} ({ci}; "
+        who = experiment.short(r.condition) if r.reference == experiment.control else \
+            f"{experiment.short(r.condition)}, against {experiment.short(r.reference)},"
+        lines.append(f"- {who} {direction} {r.metric} by {amount} at {r.time_point} ({ci}; "
                      f"n = {r.n}, d_z = {_number(r.d_z, 2)}, {r.test} test {_p(r.p, 'p')}, Holm {_p(r.p_holm, 'p')}): "
                      f"**{r.verdict}** (predicted {r.expected}).")
     small = tested[(tested.test == "sign-flip") & (tested.n < 6)]
@@ -329,25 +364,72 @@ def summary(table: pd.DataFrame, experiment: Experiment) -> list[str]:
     return lines
 
 
-def markdown(table: pd.DataFrame, experiment: Experiment) -> str:
-    head = ["condition", "metric", "time point", "epoch", "control", "manipulated",
-            "effect [95% CI] (manipulated − control)", "n", "d_z", "test: p (Holm)", "seeds for 80% power",
+def conditions_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
+    """Each condition's own figures at the end of the run (its last evaluated epoch), for the metrics predicted or
+    published: mean, SEM, Student-t 95% CI and n over its brains, and the published figure where there is one."""
+    metrics = [m for m in METRICS if m in present(ds) and (m in {p["metric"] for p in experiment.predictions}
+                                                          or any(m in rows for rows in experiment.published.values()))]
+    rows = []
+    for label in (experiment.control, *experiment.manipulated):
+        pick = brains_of(ds, label)
+        for name in metrics:
+            values = METRICS[name].compute(ds).isel(brain=pick)
+            final, epochs = last_evaluated(values)
+            finite = final.values[np.isfinite(final.values)]
+            mean, half = mean_ci(finite) if len(finite) else (np.nan, np.nan)
+            published = experiment.published.get(label, {}).get(name, {})
+            rows.append({"condition": label, "metric": name, "units": METRICS[name].units,
+                         "epoch": float(np.nanmax(epochs)) if np.isfinite(epochs).any() else np.nan,
+                         "n": len(finite), "mean": float(mean),
+                         "sem": float(finite.std(ddof=1) / np.sqrt(len(finite))) if len(finite) > 1 else np.nan,
+                         "ci_low": float(mean - half), "ci_high": float(mean + half)}
+                        | {f"published_{k}": published.get(k, np.nan) for k in ("mean", "sem", "n", "epoch")})
+    return pd.DataFrame(rows)
+
+
+def conditions_markdown(table: pd.DataFrame, experiment: Experiment) -> list[str]:
+    if not len(table):
+        return []
+    head = ["condition", "metric", "epoch", "mean ± SEM [95% CI]", "n"]
+    published = table.published_mean.notna().any()
+    head += ["published (mean ± SEM)"] if published else []
+    lines = ["## Conditions at the end of the run", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in table.iterrows():
+        d = _digits(r.units)
+        figure = "–" if not np.isfinite(r["mean"]) else f"{r['mean']:.{d}f}" + (
+            f" ± {r['sem']:.{d}f} [{r.ci_low:.{d}f}, {r.ci_high:.{d}f}]" if np.isfinite(r["sem"]) else "")
+        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", _number(r.epoch, 0), figure, str(r.n)]
+        if published:
+            cells.append("–" if not np.isfinite(r.published_mean) else
+                         f"{r.published_mean:.{d}f} ± {r.published_sem:.{d}f} (n = {r.published_n:.0f}, epoch "
+                         f"{r.published_epoch:.0f})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def markdown(table: pd.DataFrame, experiment: Experiment, conditions: pd.DataFrame | None = None) -> str:
+    head = ["condition", "metric", "time point", "epoch", "reference", "manipulated",
+            "effect [95% CI] (manipulated − reference)", "n", "d_z", "test: p (Holm)", "seeds for 80% power",
             "prediction", "source", "verdict"]
     lines = [f"# {experiment.title}", "", f"Experiment `{experiment.name}`, {experiment.mode} mode; control: "
-             f"{experiment.short(experiment.control)}.", "", "## Summary", "", *summary(table, experiment), "",
+             f"{experiment.short(experiment.control)}.", *(["", f"Design: {experiment.notes}"] if experiment.notes
+                                                           else []),
+             "", "## Summary", "", *summary(table, experiment), "",
+             *conditions_markdown(conditions if conditions is not None else pd.DataFrame(), experiment),
              "## Effects", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
         d = _digits(r.units)
         test = "–" if not r.test else f"{r.test}: {_p(r.p)}" + (f" ({_p(r.p_holm)})" if np.isfinite(r.p_holm) else "")
         power = "–" if not np.isfinite(r.n_for_power) and not np.isinf(r.n_for_power) else \
             "∞" if np.isinf(r.n_for_power) else f"{r.n_for_power:.0f}"
-        cells = [experiment.short(r.condition), f"{r.metric} ({r.units})", r.time_point,
+        cells = [_versus(r, experiment), f"{r.metric} ({r.units})", r.time_point,
                  f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–", _number(r.control_mean, d),
                  _number(r.manipulated_mean, d), _effect(r), str(r.n), _number(r.d_z, 2), test, power,
                  r.expected or "–", r.source or "–", r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
-    lines += ["", "Effect: manipulated minus control, paired by seed (seeds both conditions hold); mean and Student-t "
-              "95% CI over seeds (unadjusted); control and manipulated are means over the same seeds. Test: the "
+    lines += ["", "Effect: manipulated minus reference (the control, or \"A vs B\": A minus its matched control B), "
+              "paired by seed (seeds both conditions hold); mean and Student-t 95% CI over seeds (unadjusted); "
+              "reference and manipulated are means over the same seeds. Test: the "
               f"exact sign-flip permutation test below {SMALL_N} seeds, the paired t-test from {SMALL_N} on "
               "(two-sided); in brackets the p value Holm-adjusted over the rows with a prediction. d_z: mean / sd of "
               "the differences. Seeds for 80% power: a paired t-test at alpha = 0.05 at the observed d_z. Verdict "
@@ -388,7 +470,7 @@ def time_course_figure(ds: xr.Dataset, experiment: Experiment):
             style.band(ax, epochs, values[pick], colors[label], legend)
             if label == experiment.control:
                 continue
-            _, c, m = by_seed(ds, values, experiment.control, label)
+            _, c, m = by_seed(ds, values, experiment.reference(label), label)
             for seed_effect in m - c:
                 keep = np.isfinite(seed_effect)
                 effect_ax.plot(epochs[keep], seed_effect[keep], color=colors[label], alpha=0.3, linewidth=0.7)
@@ -435,11 +517,17 @@ def make_experiment_report(folder: str | Path, out: str | Path | None = None) ->
     table = effect_table(ds, experiment)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "effects.csv", lambda tmp: table.to_csv(tmp, index=False, float_format="%.8g"))
-    atomic_write(out / "effects.md", lambda tmp: tmp.write_text(markdown(table, experiment)))
+    finals = conditions_table(ds, experiment)
+    atomic_write(out / "conditions.csv", lambda tmp: finals.to_csv(tmp, index=False, float_format="%.8g"))
+    atomic_write(out / "effects.md", lambda tmp: tmp.write_text(markdown(table, experiment, finals)))
     conditions = [experiment.control, *experiment.manipulated]
     keep = ds.isel(brain=np.concatenate([brains_of(ds, c) for c in conditions]))
     if present(keep):
         style.save(fig := time_course_figure(keep, experiment), out, "time_course")
+        plt.close(fig)
+    if "occlusion_accuracy" in keep and bool(keep.occlusion_accuracy.notnull().any()):
+        short = keep.assign_coords(scenario=("brain", [experiment.short(s) for s in keep.scenario.values.astype(str)]))
+        style.save(fig := plot_occlusion(short), out, "occlusion")
         plt.close(fig)
     named = ds.isel(brain=hypnogram_brains(ds, experiment))
     named = named.assign_coords(scenario=("brain", [experiment.short(s) for s in named.scenario.values.astype(str)]))

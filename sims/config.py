@@ -62,6 +62,7 @@ class Block:
     keep: dict[str, float] = setting(factory=dict, keys=STATES, low=0, high=1)  # state -> probability each of its periods is kept, per night
     night_fraction: float = setting(1.0, low=0)  # < 1: restriction, cut from the night's end (REM-rich) first; > 1: lengthened
     arousals: int = setting(0, low=0)  # Wake steps at random places of each night: they see the world and store episodes
+    arousals_at: str = setting("random", choices=("random", "night_end"))  # night_end: the same Wake steps after an unbroken night (the matched control: same updates, sleep not fragmented)
     levels: dict[str, LevelsConfig] = setting(factory=dict, keys=STATES)  # state (WAKE, NREM, REM) -> its levels here
     weights: dict[str, float] = setting(factory=dict, keys=PHASES, low=0)  # phase (wake, nrem, rem) -> its loss weight here
 

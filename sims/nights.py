@@ -116,8 +116,10 @@ class NightPlanner:
         if plan is not None:  # steps planned but not slept (cut, deprived) and arousals are hours awake
             nrem, rem = states.count(BrainState.NREM), states.count(BrainState.REM)
             self.homeostat.slept(nrem, rem, wake_steps=max(0, planned - nrem - rem) + arousals, rem_owed=plan.rem_owed)
-        if arousals:
+        if arousals:  # the places are drawn either way, so that both placements leave the night stream alike
             where = torch.randint(0, len(states) + 1, (arousals,), generator=generator, device=generator.device)
+            if block.arousals_at == "night_end":
+                where = torch.full_like(where, len(states))
             for position in sorted(where.tolist(), reverse=True):
                 states.insert(position, BrainState.WAKE)
         drugs = [(DRUGS[d.name], effect(DRUGS[d.name], d.dose, *self.drug_history(d.blocks, day)))

@@ -28,10 +28,11 @@ EFFECT = {0: (0, 0, -1, 1), 1: (0, 0, -2, 2), 2: (0, 0, -6, 3)}  # manipulated m
 SLOPE = {"ctrl": 10.0, "depr": 20.0}  # accuracy lost per unit of drop probability
 
 
-def write_run(path: Path, label: str, seed: int, base: dict = BASE, effect: dict = EFFECT) -> None:
-    """One brain's activity.nc: 8 days of (Wake, NREM, REM), no REM in the deprivation block of `depr`."""
-    readout = base[seed] + np.arange(4.0) + (np.array(effect[seed], float) if label == "depr" else 0)
-    occlusion = readout[:, None] - SLOPE[label] * np.array(OCCLUSION_LEVELS)[None]
+def write_run(path: Path, label: str, seed: int, base: dict = BASE, effect: dict = EFFECT, offset: float = 0.0) -> None:
+    """One brain's activity.nc: 8 days of (Wake, NREM, REM), no REM in the deprivation block of `depr`; `offset`
+    added to the read-out."""
+    readout = offset + base[seed] + np.arange(4.0) + (np.array(effect[seed], float) if label == "depr" else 0)
+    occlusion = readout[:, None] - SLOPE.get(label, SLOPE["ctrl"]) * np.array(OCCLUSION_LEVELS)[None]
     deprived = lambda day: label == "depr" and 2 <= day < 6
     states = [s for day in range(8) for s in (["WAKE", "NREM"] if deprived(day) else ["WAKE", "NREM", "REM"])]
     day = np.array([d for d in range(8) for _ in range(2 if deprived(d) else 3)])
@@ -113,7 +114,15 @@ def test_effects_are_paired_by_seed_with_their_sem(folder, capsys):
             "sign-flip: 0.250 (1.000) | 9 | lower | paper | inconclusive |") in md
     assert "7 predictions were tested" in md and "0 confirmed, 0 contradicted, 7 inconclusive" in md
     assert "With 3 seeds the sign-flip test cannot reach p < 0.05" in md
-    for name in ("time_course", "hypnograms"):
+    # each condition's own figures at the end of the run, by hand: control read-out 53, 55, 57, 93 (4 seeds):
+    # mean 64.5, sd sqrt(1091 / 3), t(0.975, 3) = 3.182446
+    conditions = pd.read_csv(out / "conditions.csv")
+    r = conditions[(conditions.condition == "ctrl") & (conditions.metric == "readout")].iloc[0]
+    sem = math.sqrt(1091 / 3) / 2
+    assert r.n == 4 and r.epoch == 4 and r["mean"] == pytest.approx(64.5) and r["sem"] == pytest.approx(sem)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(64.5 - 3.182446 * sem), pytest.approx(64.5 + 3.182446 * sem))
+    assert "| ctrl | readout (%) | 4 | 64.50 ± 9.54 [34.16, 94.84] | 4 |" in md
+    for name in ("time_course", "hypnograms", "occlusion"):
         for ext in ("png", "pdf"):
             assert (out / f"{name}.{ext}").stat().st_size > 1000
 
@@ -148,6 +157,29 @@ def test_verdicts_follow_the_holm_adjusted_tests_over_the_predictions(tmp_path):
     md = (experiment.main([str(tmp_path / "exp")]) / "effects.md").read_text()
     assert "3 predictions were tested" in md and "2 confirmed, 1 contradicted, 0 inconclusive" in md
     assert "- depr lowered readout by 3.02 % at end of deprivation (95% CI -3.26 to -2.78; n = 12" in md
+
+
+def test_predictions_are_tested_against_the_matched_control(folder):
+    """A matched control (read-out 1 point above the control in every seed and epoch): the manipulated condition is
+    compared with both, its predictions tested against the matched one only; the matched one against the control,
+    exploratory."""
+    for seed in (0, 1, 2):
+        write_run(folder / f"run_m{seed}", "matched", seed, offset=1.0)
+    spec = SPEC | {"manipulated": ["depr", "matched"], "matched": {"depr": "matched"}}
+    (folder / "experiment.json").write_text(json.dumps(spec))
+    out = experiment.main([str(folder)])
+    table = pd.read_csv(out / "effects.csv", keep_default_na=False, na_values=[""])
+    pick = lambda condition, reference: table[(table.condition == condition) & (table.reference == reference) &
+                                              (table.metric == "readout") & (table.time_point == "end of deprivation")]
+    r = pick("depr", "matched").iloc[0]
+    assert r.effect_mean == pytest.approx(-3.0 - 1.0) and r.expected == "lower" and r.verdict == "inconclusive"
+    r = pick("depr", "ctrl").iloc[0]
+    assert r.effect_mean == pytest.approx(-3.0) and pd.isna(r.expected) and r.verdict == "exploratory"
+    r = pick("matched", "ctrl").iloc[0]
+    assert r.effect_mean == pytest.approx(1.0) and pd.isna(r.expected) and r.verdict == "exploratory"
+    assert set(table[table.expected.notna()].reference) == {"matched"}
+    md = (out / "effects.md").read_text()
+    assert "| depr vs matched | readout (%) | end of deprivation |" in md and "- depr, against matched, lowered" in md
 
 
 def test_the_time_course_shows_both_conditions_and_the_blocks(folder):

@@ -203,7 +203,7 @@ def test_quick_mode_and_its_blocks_reach_the_manipulation():
         "would live as their controls; raise epochs or move the block (protocol.blocks.1.start=...)")
 
 
-@pytest.mark.parametrize("name", SCRIPTS)
+@pytest.mark.parametrize("name", [*SCRIPTS, "table1"])
 def test_an_unknown_flag_is_the_scripts_own_one_line(name, no_training, capsys):
     line = one_line_exit(capsys, lambda argv: runner.run(script(name), argv), ["--foo", "epochs=1"])
     prog = f"python -m sims.experiments.{name}"

@@ -68,6 +68,17 @@ def test_arousals_break_the_night_with_wake_steps():
     assert [s.daytime for s in steps].count(True) == 1  # only the day's own Wake step lives the epoch's order
 
 
+def test_matched_arousals_come_after_an_unbroken_night_and_draw_alike():
+    broken = planner("protocol.unit=day", blocks("{name:f,start:0,arousals:2}"))
+    matched = planner("protocol.unit=day", blocks("{name:f,start:0,arousals:2,arousals_at:night_end}"))
+    a, b = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    for day in range(50):
+        night = [s.state.value for s in matched.night(day, b).steps]
+        assert night == ["WAKE", "NREM", "REM", "WAKE", "WAKE"]  # the same Wake steps, sleep in one piece
+        assert sorted(s.state.value for s in broken.night(day, a).steps) == sorted(night)
+    assert torch.equal(a.get_state(), b.get_state())  # the night stream is left where the broken nights leave it
+
+
 def test_a_drug_changes_levels_in_its_blocks_with_tolerance_and_withdrawal():
     p = planner("protocol.unit=day", blocks("{name:base,start:0,stop:2}", "{name:t,start:2,stop:6}", "{name:rec,start:6}"),
                 "protocol.drugs=[{name:scopolamine,blocks:[t]}]")

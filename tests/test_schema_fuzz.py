@@ -35,7 +35,7 @@ BASE = [
     "record.units_per_area=2", "record.probes_per_class=1",
     "homeostat.enabled=true", "protocol.name=fuzz", "protocol.unit=day",
     "protocol.blocks=[{name:baseline,start:0,stop:1},{name:treatment,start:1,stop:3,cycle:[{state:NREM,steps:1},"
-    "{state:REM,steps:1}],cycles:1,keep:{REM:0.5},night_fraction:1.5,arousals:1,levels:{REM:{ach:1.0,na:0.0}},"
+    "{state:REM,steps:1}],cycles:1,keep:{REM:0.5},night_fraction:1.5,arousals:1,arousals_at:night_end,levels:{REM:{ach:1.0,na:0.0}},"
     "weights:{rem:1.0}}]",
     "protocol.drugs=[{name:scopolamine,blocks:[treatment],dose:1.0}]",
 ]

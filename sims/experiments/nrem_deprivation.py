@@ -5,6 +5,8 @@ from sims.experiments.runner import Experiment, Prediction, run
 EXPERIMENT = Experiment(
     name="nrem_deprivation", title="Selective slow-wave (NREM) deprivation", protocol="nrem_deprivation",
     manipulation_block="deprivation",
+    notes="the NREM step stays in every night with its loss weight 0 in the block: the same seed, images, steps"
+          " and sleep steps; only NREM's plasticity is removed.",
     predictions=(
         Prediction("robustness", "lower", "PAD: without NREM, accuracy falls faster with occlusion (Figure 5)"),
         Prediction("robustness_drop", "higher", "PAD: clean accuracy about equal, occluded accuracy lower"),

@@ -6,6 +6,9 @@ from sims.experiments.runner import Experiment, Prediction, run
 EXPERIMENT = Experiment(
     name="rem_deprivation", title="Selective REM deprivation with rebound", protocol="rem_deprivation",
     common=("homeostat.enabled=true",), manipulation_block="deprivation",
+    notes="manipulated brains and controls share seed, daytime images and the homeostat; in the block the "
+          "deprived brains lose their REM steps (and those REM updates: the manipulation itself), NREM "
+          "unchanged; afterwards the homeostat's rebound adds REM steps.",
     predictions=(
         Prediction("readout", "lower", "PAD: without REM separability rises more slowly (CIFAR-10 epoch 50: 58.3 -> 46.0)"),
         Prediction("intra_inter_ratio", "higher", "PAD: removing REM raises the intra/inter-class distance ratio"),

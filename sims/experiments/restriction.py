@@ -5,6 +5,8 @@ from sims.experiments.runner import Experiment, Prediction, run
 EXPERIMENT = Experiment(
     name="restriction", title="Chronic sleep restriction at three doses", protocol="restriction",
     sweep=("protocol.blocks.1.night_fraction=0.75,0.5,0.25",), manipulation_block="restriction",
+    notes="manipulated brains and controls share seed and daytime images; nights are cut from their REM-rich "
+          "end, removing those sleep steps and updates (the manipulation itself).",
     predictions=(
         Prediction("readout", "lower", "<= 6 h: deficits grow steadily with the dose [Van Dongen 2003]; PAD: less REM, "
                                        "slower rise of separability"),

@@ -16,7 +16,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
@@ -41,6 +41,7 @@ class Prediction:
     expected: str  # lower | higher | none: the manipulated brain against its control
     source: str
     at: str = ""  # manipulation | end: the time point it is about ("": both)
+    condition: str = ""  # one manipulated condition only, by its short name (see Experiment.names_from; "": all)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Experiment:
     common: tuple[str, ...] = ()  # overrides of both the manipulated brains and their controls (e.g. the homeostat)
     manipulation_block: str = ""  # the block whose end the report measures (default: the middle ones)
     notes: str = ""
+    control_is: tuple[str, str] = ("protocol.name", "none")  # (config key, value) that makes a brain a control
+    names_from: str = ""  # config key whose value names a manipulated condition ("": the experiment and swept keys)
+    quick: tuple[str, ...] = ()  # overrides replacing quick mode's (QUICK)
+    full: tuple[str, ...] = ()  # overrides replacing full mode's (FULL)
+    published: bool = False  # the paper's Table 1 read-out of each condition's scenario beside it in the report
+    seeds: dict = field(default_factory=dict)  # mode -> seeds replacing SEEDS[mode]
+    matched_by: tuple[str, ...] = ()  # (swept key, manipulated value, matched value): the matched control of each
+    # manipulated brain is the one whose key has the matched value, all else equal; the report tests against it
 
 
 def merged(*groups: list[str]) -> list[str]:
@@ -65,14 +74,15 @@ def merged(*groups: list[str]) -> list[str]:
 
 
 def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[str]) -> list[list[str]]:
-    """The two multiruns: the controls (no protocol), and the manipulated brains (the protocol). `extra` overrides
-    win over the mode's; those of the protocol (`protocol.*`) go to the manipulated brains only."""
-    size = QUICK if mode == "quick" else FULL
+    """The two multiruns: the controls (no protocol), and the manipulated brains (the protocol, or with
+    protocol "none" the sweep alone, as Table 1 sweeps scenarios). `extra` overrides win over the mode's and the
+    experiment's; those of the protocol (`protocol.*`) go to the manipulated brains only."""
+    size = merged(QUICK, exp.quick) if mode == "quick" else merged(FULL, exp.full)
     common = [*size, *exp.common, f"seed={seeds}", f"hydra.sweep.dir={folder}"]
     run_night = [sys.executable, str(REPO / "sims" / "run_night.py"), "-m"]
     own = [o for o in extra if o.startswith("protocol.")]
     shared = [o for o in extra if not o.startswith("protocol.")]
-    blocks = QUICK_BLOCKS if mode == "quick" else []
+    blocks = QUICK_BLOCKS if mode == "quick" and exp.protocol != "none" else []
     return [run_night + merged(common, ["protocol=none"], shared),
             run_night + merged(common, [f"protocol={exp.protocol}", *blocks, *exp.sweep], shared, own)]
 
@@ -100,7 +110,7 @@ def run(exp: Experiment, argv: list[str] | None = None) -> Path:
     mode = "full" if args.full else "quick"
     folder = (args.out or Path("experiments") / exp.name / mode).resolve()
     env = os.environ | {"PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    runs = commands(exp, mode, folder, args.seeds or SEEDS[mode], extra)
+    runs = commands(exp, mode, folder, args.seeds or exp.seeds.get(mode, SEEDS[mode]), extra)
     if problem := unreached_block(exp, runs[1][3:]):
         fail(f"{parser.prog}: {problem}")
     for command in runs:
@@ -145,10 +155,14 @@ def unreached_block(exp: Experiment, overrides: list[str]) -> str | None:
 
 
 def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
-    """experiment.json: what the report needs to know: the conditions by label (control: the brains without the
-    protocol), the predictions."""
-    control, manipulated, names = set(), set(), {}
+    """experiment.json: what the report needs to know: the conditions by label (control: the brains whose config
+    has `exp.control_is`), their short names, the predictions (a condition's by its label), the published read-out
+    where asked."""
+    from analysis.published import readout_accuracy
+
+    control, manipulated, names, published = set(), set(), {}, {}
     swept = [o.split("=", 1)[0] for o in exp.sweep]
+    key, control_value = exp.control_is
     for activity in sorted(folder.glob("*/activity.nc")):
         try:
             with xr.open_dataset(activity) as ds:
@@ -157,17 +171,45 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
         except Exception as e:  # a foreign or damaged file left in the folder
             fail(f"{activity}: not the activity file of a run of this experiment ({type(e).__name__}); "
                  "give the experiment a folder of its own (--out)")
-        if config.protocol.name == "none":
+        if str(OmegaConf.select(config, key)) == control_value:
             control.add(label)
             names[label] = "control"
         else:
             manipulated.add(label)
-            names[label] = " ".join([exp.name] + [f"{k.split('.')[-1]}={OmegaConf.select(config, k)}" for k in swept])
+            names[label] = str(OmegaConf.select(config, exp.names_from)) if exp.names_from else \
+                " ".join([exp.name] + [f"{k.split('.')[-1]}={OmegaConf.select(config, k)}" for k in swept])
+        if exp.published and (row := readout_accuracy(config.data.name, config.scenario_name)) is not None:
+            published[label] = {"readout": row._asdict()}
     if len(control) != 1 or not manipulated:
         fail(f"{folder}: expected one control condition and manipulated ones, found {sorted(control)} and "
              f"{sorted(manipulated)}")
+    matched = pair_matched(exp, names)
+    label_of = {name: label for label, name in names.items()}
+    predictions = []
+    for p in exp.predictions:
+        if p.condition and p.condition not in label_of:
+            fail(f"{folder}: prediction of {p.metric} for condition {p.condition!r}: no such condition "
+                 f"(conditions: {', '.join(sorted(names.values()))})")
+        own = {k: v for k, v in asdict(p).items() if v != "" and k != "condition"}
+        predictions.append(own | ({"condition": label_of[p.condition]} if p.condition else {}))
     manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
                 "control": control.pop(), "manipulated": sorted(manipulated),
                 "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
-                "predictions": [{k: v for k, v in asdict(p).items() if v != ""} for p in exp.predictions]}
+                "predictions": predictions} | ({"published": published} if exp.published else {}) | \
+        ({"matched": matched} if matched else {})
     atomic_write(folder / "experiment.json", lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
+
+
+def pair_matched(exp: Experiment, names: dict[str, str]) -> dict[str, str]:
+    """{manipulated label: its matched control's label} from `exp.matched_by`: the condition whose name differs only
+    in the key's value (manipulated value -> matched value)."""
+    if not exp.matched_by:
+        return {}
+    key, own, matching = exp.matched_by
+    short = key.split(".")[-1]
+    label_of = {name: label for label, name in names.items()}
+    pairs = {label: label_of.get(name.replace(f"{short}={own}", f"{short}={matching}"))
+             for label, name in names.items() if f"{short}={own}" in name.split()}
+    if not pairs or None in pairs.values():
+        fail(f"{exp.name}: no matched control ({key}={matching}) for {sorted(pairs) or 'any condition'}")
+    return pairs

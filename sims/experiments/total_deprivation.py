@@ -6,6 +6,8 @@ from sims.experiments.runner import Experiment, Prediction, run
 EXPERIMENT = Experiment(
     name="total_deprivation", title="Acute total sleep deprivation with recovery", protocol="total_deprivation",
     common=("homeostat.enabled=true",), manipulation_block="deprivation",
+    notes="manipulated brains and controls share seed, daytime images and the homeostat; in the block every "
+          "sleep step (and its update) is removed, the manipulation itself; recovery nights are longer.",
     predictions=(
         Prediction("readout", "lower", "PAD: Wake only (no sleep) reaches 42.3 against PAD's 58.3 on CIFAR-10"),
     ))
