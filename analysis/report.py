@@ -19,6 +19,7 @@ from analysis.figures import (MissingData, diverged_note, dreams_figure, geometr
                               last_evaluated, losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
 from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.load import diverged_day, open_runs
+from analysis.statistics import mean_ci
 from records.files import atomic_write
 
 METRICS = {  # column -> Markdown header; occlusion_auc: area under accuracy vs drop probability (0..1), in percent
@@ -40,7 +41,8 @@ def final_values(ds: xr.Dataset) -> dict[str, np.ndarray]:
 
 
 def final_table(ds: xr.Dataset) -> pd.DataFrame:
-    """A row per data set and scenario: brain count, last epoch, mean and SEM of each final metric, paper's numbers."""
+    """A row per data set and scenario: brain count, last epoch, mean, SEM and Student-t 95% CI of each final metric,
+    paper's numbers."""
     ds, rows = with_datasets(ds), []
     values = final_values(ds)  # metric -> (brain,)
     diverged = diverged_day(ds).values if "brain" in ds.dims else np.full(0, np.nan)  # (brain,) day or NaN
@@ -55,7 +57,9 @@ def final_table(ds: xr.Dataset) -> pd.DataFrame:
             for metric in METRICS:
                 if metric in values:
                     mean, sem, _ = style.mean_sem(values[metric][pick])
-                    row |= {f"{metric}_mean": float(mean), f"{metric}_sem": float(sem)}
+                    _, half = mean_ci(values[metric][pick])
+                    row |= {f"{metric}_mean": float(mean), f"{metric}_sem": float(sem),
+                            f"{metric}_ci_low": float(mean - half), f"{metric}_ci_high": float(mean + half)}
             paper = published.readout_accuracy(dataset, s)
             row |= {"published_readout_accuracy_mean": paper.mean if paper else np.nan,
                     "published_readout_accuracy_sem": paper.sem if paper else np.nan,
@@ -80,7 +84,8 @@ def markdown(table: pd.DataFrame) -> str:
         cells += [f"**{r.diverged} of {r.n}**: {r.diverged_brains}" if r.diverged else "–"] * any_diverged
         name = style.label(r.scenario) + (" ⚠" if any_diverged and r.diverged else "")
         lines.append("| " + " | ".join([r.dataset, name, str(r.n), r.epoch] + cells) + " |")
-    notes = ["", "Mean ± SEM over brains (seeds) at each brain's last evaluated epoch; accuracies in percent.",
+    notes = ["", "Mean ± SEM over brains (seeds) at each brain's last evaluated epoch; accuracies in percent; the 95% "
+             "CIs are in final_metrics.csv, and scenarios are compared paired by seed by `sims.experiments.table1`.",
              f"Published: {published.SOURCE}."]
     if any_diverged:
         notes.insert(1, "⚠ Some brains diverged (non-finite losses or weights) and stopped: their figures are those "

@@ -114,6 +114,9 @@ def test_table_equals_mean_and_sem_computed_from_the_files(runs, reports, which)
             mean, sem = values.mean(), values.std(ddof=1) / np.sqrt(2)
             np.testing.assert_allclose(table.loc[scenario, f"{metric}_mean"], mean, rtol=1e-5, err_msg=metric)
             np.testing.assert_allclose(table.loc[scenario, f"{metric}_sem"], sem, rtol=1e-5, atol=1e-9, err_msg=metric)
+            half = 12.706205 * sem  # Student t(0.975) with 1 degree of freedom, from tables
+            np.testing.assert_allclose(table.loc[scenario, [f"{metric}_ci_low", f"{metric}_ci_high"]].astype(float),
+                                       [mean - half, mean + half], rtol=1e-5, atol=1e-6, err_msg=metric)
 
 
 def test_figures_without_their_variables_are_skipped_with_a_note(reports):
