@@ -245,14 +245,15 @@ def by_seed(ds: xr.Dataset, values: np.ndarray, control: str, manipulated: str) 
     return seeds, np.array([c[s] for s in seeds], float), np.array([m[s] for s in seeds], float)
 
 
-def paired(ds: xr.Dataset, values: np.ndarray, control: str, manipulated: str) -> dict:
-    """Means of both conditions over the seeds they share (both finite) and the effect per seed with its statistics
-    (analysis.statistics: mean, SEM, 95% CI, the paired test, d_z, seeds for 80% power)."""
-    seeds, c, m = by_seed(ds, values, control, manipulated)
+def paired(ds: xr.Dataset, values: np.ndarray, reference: str, manipulated: str) -> dict:
+    """Means of both conditions over the seeds they share (both finite) and the effect per seed, manipulated minus
+    reference, with its statistics (analysis.statistics: mean, SEM, 95% CI, the paired test, d_z, seeds for 80%
+    power)."""
+    seeds, c, m = by_seed(ds, values, reference, manipulated)
     keep = np.isfinite(c) & np.isfinite(m)
     seeds, c, m = [s for s, k in zip(seeds, keep) if k], c[keep], m[keep]
     stats = paired_statistics(m - c)
-    return {"control_mean": c.mean() if len(seeds) else np.nan, "manipulated_mean": m.mean() if len(seeds) else np.nan,
+    return {"reference_mean": c.mean() if len(seeds) else np.nan, "manipulated_mean": m.mean() if len(seeds) else np.nan,
             "effect_mean": stats["mean"], "effect_sem": stats["sem"], "ci_low": stats["ci_low"],
             "ci_high": stats["ci_high"], "n": stats["n"], "seeds": " ".join(map(str, seeds)), "test": stats["test"],
             "p": stats["p"], "p_t": stats["p_t"], "p_sign_flip": stats["p_sign_flip"], "d_z": stats["d_z"],
@@ -423,7 +424,7 @@ def markdown(table: pd.DataFrame, experiment: Experiment, conditions: pd.DataFra
         power = "–" if not np.isfinite(r.n_for_power) and not np.isinf(r.n_for_power) else \
             "∞" if np.isinf(r.n_for_power) else f"{r.n_for_power:.0f}"
         cells = [_versus(r, experiment), f"{r.metric} ({r.units})", r.time_point,
-                 f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–", _number(r.control_mean, d),
+                 f"{r.epoch:.0f}" if pd.notna(r.epoch) else "–", _number(r.reference_mean, d),
                  _number(r.manipulated_mean, d), _effect(r), str(r.n), _number(r.d_z, 2), test, power,
                  r.expected or "–", r.source or "–", r.verdict]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")

@@ -85,7 +85,7 @@ def test_effects_are_paired_by_seed_with_their_sem(folder, capsys):
     assert r.epoch == 3 and r.n == 3 and r.seeds == "0 1 2"  # seed 3 has no twin: left out
     effects = np.array([-1.0, -2.0, -6.0])
     assert r.effect_mean == pytest.approx(-3.0) and r.effect_sem == pytest.approx(effects.std(ddof=1) / math.sqrt(3))
-    assert r.control_mean == pytest.approx(np.mean([50, 52, 54]) + 2) and r.manipulated_mean == pytest.approx(51.0)
+    assert r.reference_mean == pytest.approx(np.mean([50, 52, 54]) + 2) and r.manipulated_mean == pytest.approx(51.0)
     assert r.expected == "lower" and r.source == "paper"
     # by hand: sd = sqrt(7), t(0.975, 2) = 4.302653, CI = -3 ± 4.302653 sqrt(7 / 3); the sign flips of (1, 2, 6) reach
     # |sum| >= 9 in 2 of 8 patterns: p = 0.25, and with 3 seeds nothing can be confirmed
