@@ -203,6 +203,21 @@ def test_quick_mode_and_its_blocks_reach_the_manipulation():
         "would live as their controls; raise epochs or move the block (protocol.blocks.1.start=...)")
 
 
+def test_a_piloted_quick_mode_replaces_the_default_blocks_and_seeds(monkeypatch, tmp_path):
+    """rem_deprivation's quick mode is its pilot's setting: 12 epochs, deprivation in epochs 3-12, seeds 0-7."""
+    ran = []
+    monkeypatch.setattr(runner.subprocess, "run", lambda command, **kw: ran.append(command) or
+                        subprocess.CompletedProcess(command, 1))
+    with pytest.raises(SystemExit):
+        runner.run(script("rem_deprivation"), ["--out", str(tmp_path)])
+    control = ran[0]
+    assert "epochs=12" in control and "seed=0,1,2,3,4,5,6,7" in control and "protocol=none" in control
+    blocks = runner.commands(script("rem_deprivation"), "quick", tmp_path, "0", [])[1]
+    assert [o for o in blocks if o.startswith("protocol.blocks")] == [
+        "protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=13", "protocol.blocks.2.start=13"]
+    assert runner.unreached_block(script("rem_deprivation"), blocks[3:]) is None
+
+
 @pytest.mark.parametrize("name", [*SCRIPTS, "table1"])
 def test_an_unknown_flag_is_the_scripts_own_one_line(name, no_training, capsys):
     line = one_line_exit(capsys, lambda argv: runner.run(script(name), argv), ["--foo", "epochs=1"])

@@ -57,6 +57,7 @@ class Experiment:
     control_is: tuple[str, str] = ("protocol.name", "none")  # (config key, value) that makes a brain a control
     names_from: str = ""  # config key whose value names a manipulated condition ("": the experiment and swept keys)
     quick: tuple[str, ...] = ()  # overrides replacing quick mode's (QUICK)
+    quick_blocks: tuple[str, ...] = ()  # the manipulated brains' blocks in quick mode, replacing QUICK_BLOCKS
     full: tuple[str, ...] = ()  # overrides replacing full mode's (FULL)
     published: bool = False  # the paper's Table 1 read-out of each condition's scenario beside it in the report
     seeds: dict = field(default_factory=dict)  # mode -> seeds replacing SEEDS[mode]
@@ -82,7 +83,7 @@ def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[s
     run_night = [sys.executable, str(REPO / "sims" / "run_night.py"), "-m"]
     own = [o for o in extra if o.startswith("protocol.")]
     shared = [o for o in extra if not o.startswith("protocol.")]
-    blocks = QUICK_BLOCKS if mode == "quick" and exp.protocol != "none" else []
+    blocks = (exp.quick_blocks or QUICK_BLOCKS) if mode == "quick" and exp.protocol != "none" else []
     return [run_night + merged(common, ["protocol=none"], shared),
             run_night + merged(common, [f"protocol={exp.protocol}", *blocks, *exp.sweep], shared, own)]
 

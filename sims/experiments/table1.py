@@ -14,7 +14,7 @@ EXPERIMENT = Experiment(
           "images); w/o REM, w/o NREM and Wake only remove phases and their updates, as the paper compares them; "
           "w/o memory mix keeps every update and changes only what drives REM.",
     quick=("data=cifar10", "data.train_size=5120", "data.test_size=1000", "epochs=8", "eval.readout_epochs=20"),
-    seeds={"quick": "0,1,2,3,4,5"},
+    seeds={"quick": "0,1,2,3,4,5,6,7,8,9"},  # 10: the t-test, and power for the pilot's d_z ~ 1.5 (README)
     predictions=(
         Prediction("readout", "lower", f"{TABLE1}, w/o REM 46.00 ± 0.43): PAD > w/o REM", condition="no_rem"),
         Prediction("readout", "lower", f"{TABLE1}, Wake only 42.25 ± 0.54): PAD > Wake only",
