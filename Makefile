@@ -27,9 +27,9 @@ test: $(VENV)/.installed
 science: $(VENV)/.installed
 	$(PY) -m pytest -q -m science $(ARGS)
 
-# Every deprivation experiment's quick mode, one after the other (each prints where its report is).
+# Every experiment's quick mode, one after the other (each prints where its report is).
 experiments: $(VENV)/.installed
-	for e in rem_deprivation nrem_deprivation total_deprivation restriction fragmentation scopolamine physostigmine ssri; do \
+	for e in rem_deprivation nrem_deprivation total_deprivation restriction fragmentation scopolamine physostigmine ssri table1; do \
 		$(PY) -m sims.experiments.$$e $(ARGS) || exit $$?; done
 
 .PHONY: install run test science experiments

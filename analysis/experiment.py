@@ -12,12 +12,14 @@ the experiment's script:
    "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table),
    "published": {LABEL: {NAME: {"mean", "sem", "n", "epoch"}}} (optional: published figures shown beside),
    "notes": TEXT (optional: the design, what the conditions hold equal),
+   "axis": {"name": NAME, "values": {LABEL: number}} (optional: a dose; the report draws effects against it),
    "matched": {LABEL: LABEL} (optional: a manipulated condition's matched control, itself a manipulated condition
               that holds equal what the manipulation should not change; the predictions are tested against it)}
 LABEL is a brain's `scenario` coordinate (sims/labels.py); NAME a metric of METRICS. Written under DIR (default
 FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), conditions.csv
 (each condition's own figures at the end of the run, beside published ones), occlusion.png/pdf (accuracy against
-the drop probability per condition, where measured), time_course.png/pdf
+the drop probability per condition, where measured), dose_response.png/pdf (with an "axis": each effect against the
+dose, with its CI), time_course.png/pdf
 (each metric over epochs, control and manipulated, mean ± SEM bands, the manipulation's blocks shaded, and beneath it
 the paired effect per seed with its 95% CI) and
 hypnograms.png/pdf (one seed per condition, blocks shaded). Prints the report folder. Bad input: one line, status 2.
@@ -125,6 +127,7 @@ class Experiment:
     published: dict = field(default_factory=dict)  # label -> metric -> {"mean", "sem", "n", "epoch"}
     matched: dict = field(default_factory=dict)  # manipulated label -> the label of its matched control
     notes: str = ""  # the design: what the manipulated brains and their controls hold equal
+    axis: dict = field(default_factory=dict)  # {"name": "dose", "values": {label: number}}: a numeric axis
 
     def reference(self, label: str) -> str:
         """The condition a manipulated condition's predictions are tested against: its matched control, if any."""
@@ -159,6 +162,11 @@ def read_experiment(folder: Path) -> Experiment:
         raise PadError(f"{path}: \"manipulated\" names no condition")
     if not isinstance(spec.get("names", {}), dict) or not isinstance(spec.get("manipulation_block", ""), str):
         raise PadError(f"{path}: \"names\" must be an object, \"manipulation_block\" a block's name")
+    axis = spec.get("axis", {})
+    if axis and not (isinstance(axis, dict) and isinstance(axis.get("name"), str)
+                     and isinstance(axis.get("values"), dict)
+                     and all(isinstance(v, (int, float)) for v in axis["values"].values())):
+        raise PadError(f"{path}: \"axis\" must be {{\"name\": NAME, \"values\": {{LABEL: number}}}}")
     matched = spec.get("matched", {})
     if not isinstance(matched, dict) or not all(k in spec["manipulated"] and v in spec["manipulated"] and k != v
                                                 for k, v in matched.items()):
@@ -494,6 +502,26 @@ def time_course_figure(ds: xr.Dataset, experiment: Experiment):
     return fig
 
 
+@style.styled
+def dose_figure(table: pd.DataFrame, experiment: Experiment):
+    """Each predicted measure (and the read-out): the effect against the control, paired by seed, at the end of the
+    manipulation, against the experiment's numeric axis (a dose), with its Student-t 95% CI; zero dashed."""
+    values = experiment.axis["values"]
+    rows = table[table.condition.isin(list(values)) & (table.reference == experiment.control)]
+    rows = rows[rows.epoch == rows.groupby("condition").epoch.transform("min")]  # the manipulation's end
+    metrics = list(dict.fromkeys(["readout", *[p["metric"] for p in experiment.predictions]]))
+    metrics = [m for m in metrics if (rows.metric == m).any()]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.8), squeeze=False, layout="constrained")
+    for ax, name in zip(axes[0], metrics):
+        r = rows[rows.metric == name].assign(x=lambda t: t.condition.map(values)).sort_values("x")
+        ax.errorbar(r.x, r.effect_mean, yerr=[r.effect_mean - r.ci_low, r.ci_high - r.effect_mean], marker="o",
+                    color="#000000", capsize=3)
+        ax.axhline(0, color="grey", linestyle="--", linewidth=0.8)
+        ax.set(xlabel=experiment.axis["name"], ylabel=f"effect on {name} ({METRICS[name].units})",
+               title=f"{name}, {r.time_point.iloc[0] if len(r) else ''}")
+    return fig
+
+
 def hypnogram_brains(ds: xr.Dataset, experiment: Experiment) -> list[int]:
     """One brain per condition, of a seed they all hold where there is one, else each condition's first."""
     conditions = (experiment.control, *experiment.manipulated)
@@ -525,6 +553,9 @@ def make_experiment_report(folder: str | Path, out: str | Path | None = None) ->
     keep = ds.isel(brain=np.concatenate([brains_of(ds, c) for c in conditions]))
     if present(keep):
         style.save(fig := time_course_figure(keep, experiment), out, "time_course")
+        plt.close(fig)
+    if experiment.axis:
+        style.save(fig := dose_figure(table, experiment), out, "dose_response")
         plt.close(fig)
     if "occlusion_accuracy" in keep and bool(keep.occlusion_accuracy.notnull().any()):
         short = keep.assign_coords(scenario=("brain", [experiment.short(s) for s in keep.scenario.values.astype(str)]))

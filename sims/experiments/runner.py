@@ -56,6 +56,8 @@ class Experiment:
     notes: str = ""
     control_is: tuple[str, str] = ("protocol.name", "none")  # (config key, value) that makes a brain a control
     names_from: str = ""  # config key whose value names a manipulated condition ("": the experiment and swept keys)
+    names_format: str = "{}"  # how that value is written ("dose {}")
+    axis: str = ""  # config key of a numeric axis of the conditions (a dose): the report draws effects against it
     quick: tuple[str, ...] = ()  # overrides replacing quick mode's (QUICK)
     quick_blocks: tuple[str, ...] = ()  # the manipulated brains' blocks in quick mode, replacing QUICK_BLOCKS
     full: tuple[str, ...] = ()  # overrides replacing full mode's (FULL)
@@ -100,8 +102,8 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def run(exp: Experiment, argv: list[str] | None = None) -> Path:
-    parser = Parser(prog=f"python -m sims.experiments.{exp.name}", description=exp.title)
+def run(exp: Experiment, argv: list[str] | None = None, prog: str = "") -> Path:
+    parser = Parser(prog=prog or f"python -m sims.experiments.{exp.name}", description=exp.title)
     parser.add_argument("--full", action="store_true", help="CIFAR-10, 50 epochs, 4 seeds (default: quick mode)")
     parser.add_argument("--seeds", help="comma-separated seeds (default: 0,1,2 quick, 0,1,2,3 full)")
     parser.add_argument("--out", type=Path, help="folder of the runs and the report (default: experiments/NAME/MODE)")
@@ -161,7 +163,7 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     where asked."""
     from analysis.published import readout_accuracy
 
-    control, manipulated, names, published = set(), set(), {}, {}
+    control, manipulated, names, published, axis = set(), set(), {}, {}, {}
     swept = [o.split("=", 1)[0] for o in exp.sweep]
     key, control_value = exp.control_is
     for activity in sorted(folder.glob("*/activity.nc")):
@@ -177,8 +179,10 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
             names[label] = "control"
         else:
             manipulated.add(label)
-            names[label] = str(OmegaConf.select(config, exp.names_from)) if exp.names_from else \
+            names[label] = exp.names_format.format(OmegaConf.select(config, exp.names_from)) if exp.names_from else \
                 " ".join([exp.name] + [f"{k.split('.')[-1]}={OmegaConf.select(config, k)}" for k in swept])
+            if exp.axis:
+                axis[label] = float(OmegaConf.select(config, exp.axis))
         if exp.published and (row := readout_accuracy(config.data.name, config.scenario_name)) is not None:
             published[label] = {"readout": row._asdict()}
     if len(control) != 1 or not manipulated:
@@ -197,7 +201,8 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
                 "control": control.pop(), "manipulated": sorted(manipulated),
                 "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
                 "predictions": predictions} | ({"published": published} if exp.published else {}) | \
-        ({"matched": matched} if matched else {})
+        ({"matched": matched} if matched else {}) | \
+        ({"axis": {"name": exp.axis.split(".")[-1], "values": axis}} if exp.axis else {})
     atomic_write(folder / "experiment.json", lambda tmp: tmp.write_text(json.dumps(manifest, indent=2)))
 
 
