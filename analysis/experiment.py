@@ -357,7 +357,8 @@ def summary(table: pd.DataFrame, experiment: Experiment) -> list[str]:
     for _, r in tested.iterrows():
         d = _digits(r.units)
         direction = "lowered" if r.effect_mean < 0 else "raised"
-        amount = f"{abs(r.effect_mean):.{d}f}" + ("" if r.units == "1" else f" {r.units}")
+        unit = {"1": "", "%": " points"}.get(r.units, f" {r.units}")  # a difference of percentages is in points
+        amount = f"{abs(r.effect_mean):.{d}f}{unit}"
         ci = f"95% CI {r.ci_low:+.{d}f} to {r.ci_high:+.{d}f}" if np.isfinite(r.ci_low) else "no CI"
         who = experiment.short(r.condition) if r.reference == experiment.control else \
             f"{experiment.short(r.condition)}, against {experiment.short(r.reference)},"

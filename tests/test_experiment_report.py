@@ -156,7 +156,7 @@ def test_verdicts_follow_the_holm_adjusted_tests_over_the_predictions(tmp_path):
     assert (table[~table.expected.notna()].verdict == "exploratory").all()
     md = (experiment.main([str(tmp_path / "exp")]) / "effects.md").read_text()
     assert "3 predictions were tested" in md and "2 confirmed, 1 contradicted, 0 inconclusive" in md
-    assert "- depr lowered readout by 3.02 % at end of deprivation (95% CI -3.26 to -2.78; n = 12" in md
+    assert "- depr lowered readout by 3.02 points at end of deprivation (95% CI -3.26 to -2.78; n = 12" in md
 
 
 def test_predictions_are_tested_against_the_matched_control(folder):
