@@ -559,7 +559,8 @@ def make_experiment_report(folder: str | Path, out: str | Path | None = None) ->
         style.save(fig := dose_figure(table, experiment), out, "dose_response")
         plt.close(fig)
     if "occlusion_accuracy" in keep and bool(keep.occlusion_accuracy.notnull().any()):
-        short = keep.assign_coords(scenario=("brain", [experiment.short(s) for s in keep.scenario.values.astype(str)]))
+        short = keep.assign_coords(scenario=("brain", [textwrap.fill(experiment.short(s), 40)
+                                                       for s in keep.scenario.values.astype(str)]))
         style.save(fig := plot_occlusion(short), out, "occlusion")
         plt.close(fig)
     named = ds.isel(brain=hypnogram_brains(ds, experiment))
