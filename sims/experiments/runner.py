@@ -4,7 +4,8 @@ normal runner and Hydra multirun (so any Hydra launcher can take them elsewhere)
 manipulated minus control paired by seed, beside the prediction).
 
 Quick mode: `shapes` images, a small cortex, 6 epochs of 80 days (baseline 1-2, manipulation 3-4, recovery 5-6),
-3 seeds: minutes on 2 CPU cores. Full mode (`--full`): CIFAR-10 and the paper's 50 epochs (baseline 1-10,
+3 seeds: minutes on 2 CPU cores; an experiment whose pilot (seeds 100 and up) found a setting that answers replaces
+it (`Experiment.quick`, `quick_blocks`, `seeds`: rem_deprivation, table1). Full mode (`--full`): CIFAR-10 and the paper's 50 epochs (baseline 1-10,
 manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a GPU.
 
 Bad input ends in one line on stderr naming the script (`error: python -m sims.experiments.NAME: ...`, status 2)
