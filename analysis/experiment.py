@@ -49,7 +49,8 @@ from analysis.hypnogram import Block, days_per_epoch, manipulation_blocks, per_s
 from analysis.hypnogram_plot import hypnogram_figure
 from analysis.load import ACTIVITY, open_runs
 from analysis.representation import drift, replay_fidelity
-from analysis.statistics import ALPHA, SMALL_N, VERDICTS, holm, mean_ci, paired_statistics, verdict
+from analysis.statistics import (ALPHA, SMALL_N, VERDICTS, ci_half_width, holm, mean_ci, mean_sem,
+                                 paired_statistics, verdict)
 from cortex import LATENT
 from records.errors import PadError
 from records.files import atomic_write
@@ -280,6 +281,7 @@ def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
     not: exploratory (no prediction), not measured (no paired values), not reached, n/a (not manipulated)."""
     measured, rows = present(ds), []
     predicted = [p["metric"] for p in experiment.predictions]
+    computed = {name: METRICS[name].compute(ds) for name in measured}  # (brain, epoch), once per report
     matching = set(experiment.matched.values())  # matched controls: compared with the control, predictions untested
     for label, reference in [(m, r) for m in experiment.manipulated
                              for r in dict.fromkeys((experiment.control, experiment.reference(m)))]:
@@ -290,7 +292,7 @@ def effect_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
                        and p.get("condition") in (None, label) and p.get("at", next(iter(kinds))) in kinds]
             predictions = {p["metric"]: p for p in sorted(applies, key=lambda p: "condition" in p)}  # specific wins
             for name in [m for m in METRICS if m in measured or m in predicted]:
-                values = at_or_before(METRICS[name].compute(ds), epoch) if name in measured and epoch is not None \
+                values = at_or_before(computed[name], epoch) if name in measured and epoch is not None \
                     else np.full(ds.sizes["brain"], np.nan)
                 p = predictions.get(name, {})
                 effect = paired(ds, values, reference, label)
@@ -379,19 +381,17 @@ def conditions_table(ds: xr.Dataset, experiment: Experiment) -> pd.DataFrame:
     published: mean, SEM, Student-t 95% CI and n over its brains, and the published figure where there is one."""
     metrics = [m for m in METRICS if m in present(ds) and (m in {p["metric"] for p in experiment.predictions}
                                                           or any(m in rows for rows in experiment.published.values()))]
-    rows = []
+    rows, finals = [], {name: last_evaluated(METRICS[name].compute(ds)) for name in metrics}  # (brain,), epochs
     for label in (experiment.control, *experiment.manipulated):
         pick = brains_of(ds, label)
         for name in metrics:
-            values = METRICS[name].compute(ds).isel(brain=pick)
-            final, epochs = last_evaluated(values)
-            finite = final.values[np.isfinite(final.values)]
-            mean, half = mean_ci(finite) if len(finite) else (np.nan, np.nan)
+            final, epochs = finals[name][0].values[pick], finals[name][1][pick]
+            mean, sem, n = mean_sem(final)
+            half = ci_half_width(sem, n)
             published = experiment.published.get(label, {}).get(name, {})
             rows.append({"condition": label, "metric": name, "units": METRICS[name].units,
                          "epoch": float(np.nanmax(epochs)) if np.isfinite(epochs).any() else np.nan,
-                         "n": len(finite), "mean": float(mean),
-                         "sem": float(finite.std(ddof=1) / np.sqrt(len(finite))) if len(finite) > 1 else np.nan,
+                         "n": int(n), "mean": float(mean), "sem": float(sem),
                          "ci_low": float(mean - half), "ci_high": float(mean + half)}
                         | {f"published_{k}": published.get(k, np.nan) for k in ("mean", "sem", "n", "epoch")})
     return pd.DataFrame(rows)

@@ -19,7 +19,7 @@ from analysis.figures import (MissingData, diverged_note, dreams_figure, geometr
                               last_evaluated, losses_figure, plot_fid, plot_occlusion, plot_readout, with_datasets)
 from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.load import diverged_day, open_runs
-from analysis.statistics import mean_ci
+from analysis.statistics import ci_half_width
 from records.files import atomic_write
 
 METRICS = {  # column -> Markdown header; occlusion_auc: area under accuracy vs drop probability (0..1), in percent
@@ -56,8 +56,8 @@ def final_table(ds: xr.Dataset) -> pd.DataFrame:
                    "diverged_brains": diverged_note(ds, np.flatnonzero(pick))}
             for metric in METRICS:
                 if metric in values:
-                    mean, sem, _ = style.mean_sem(values[metric][pick])
-                    _, half = mean_ci(values[metric][pick])
+                    mean, sem, n = style.mean_sem(values[metric][pick])
+                    half = ci_half_width(sem, n)
                     row |= {f"{metric}_mean": float(mean), f"{metric}_sem": float(sem),
                             f"{metric}_ci_low": float(mean - half), f"{metric}_ci_high": float(mean + half)}
             paper = published.readout_accuracy(dataset, s)

@@ -27,11 +27,9 @@ scipy for the tests, intervals and power, statsmodels for Holm: both well-kept a
 wraps the same two and would add its own dependencies for nothing.
 """
 import math
-import warnings
 
 import numpy as np
 import scipy.stats
-from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05
 POWER = 0.8
@@ -71,17 +69,29 @@ def paired_statistics(differences) -> dict:
     return out
 
 
+def mean_sem(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean, SEM, n) along `axis`, ignoring NaN; SEM = std(ddof=1) / sqrt(n), NaN where n < 2."""
+    values = np.asarray(values, dtype=float)
+    n = np.isfinite(values).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.nansum(values, axis=axis)
+        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+        dev = np.nansum((values - np.expand_dims(mean, axis)) ** 2, axis=axis)
+        sem = np.where(n > 1, np.sqrt(dev / np.maximum(n - 1, 1)) / np.sqrt(np.maximum(n, 1)), np.nan)
+    return mean, sem, n
+
+
+def ci_half_width(sem, n):
+    """The half-width of the Student-t 95% CI of a mean with this SEM over n values (NaN where n < 2)."""
+    n = np.asarray(n)
+    return np.where(n > 1, scipy.stats.t.ppf(1 - ALPHA / 2, np.maximum(n - 1, 1)) * sem, np.nan)
+
+
 def mean_ci(values, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean, half-width of the Student-t 95% CI) along `axis`, ignoring NaN; the half-width NaN where fewer than
     two values: the band of a paired effect over time."""
-    values = np.asarray(values, float)
-    n = np.isfinite(values).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: NaN, as documented
-        mean = np.nanmean(values, axis=axis)
-        sem = np.nanstd(values, axis=axis, ddof=1) / np.sqrt(n)
-    half = np.where(n > 1, scipy.stats.t.ppf(1 - ALPHA / 2, np.maximum(n - 1, 1)) * sem, np.nan)
-    return mean, half
+    mean, sem, n = mean_sem(values, axis)
+    return mean, ci_half_width(sem, n)
 
 
 def power(d_z: float, n: int, alpha: float = ALPHA) -> float:
@@ -111,6 +121,8 @@ def seeds_for_power(d_z: float, target: float = POWER, alpha: float = ALPHA) -> 
 
 def holm(p_values) -> np.ndarray:
     """Holm-adjusted p values (NaN ones stay NaN and do not count towards the family)."""
+    from statsmodels.stats.multitest import multipletests  # here: only a report's table needs it, not every figure
+
     p = np.asarray(p_values, float)
     adjusted = np.full_like(p, np.nan)
     finite = np.isfinite(p)

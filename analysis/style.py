@@ -12,6 +12,8 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from analysis.statistics import mean_sem  # noqa: F401 (its callers read it here too)
+
 RC = {
     "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
     "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
@@ -61,18 +63,6 @@ def first_brains(scenarios) -> list[int]:
 def label(scenario: str, n: int | None = None) -> str:
     name = SCENARIO_LABELS.get(scenario, scenario)
     return name if n is None else f"{name} (n={n})"
-
-
-def mean_sem(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(mean, SEM, n) along `axis`, ignoring NaN; SEM = std(ddof=1) / sqrt(n), NaN where n < 2."""
-    values = np.asarray(values, dtype=float)
-    n = np.isfinite(values).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.nansum(values, axis=axis)
-        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
-        dev = np.nansum((values - np.expand_dims(mean, axis)) ** 2, axis=axis)
-        sem = np.where(n > 1, np.sqrt(dev / np.maximum(n - 1, 1)) / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, sem, n
 
 
 def band(ax, x, values: np.ndarray, color: str, label: str | None = None, gaps: bool = False, **kw):

@@ -5,8 +5,9 @@ manipulated minus control paired by seed, beside the prediction).
 
 Quick mode: `shapes` images, a small cortex, 6 epochs of 80 days (baseline 1-2, manipulation 3-4, recovery 5-6),
 3 seeds: minutes on 2 CPU cores; an experiment whose pilot (seeds 100 and up) found a setting that answers replaces
-it (`Experiment.quick`, `quick_blocks`, `seeds`: rem_deprivation, table1). Full mode (`--full`): CIFAR-10 and the paper's 50 epochs (baseline 1-10,
-manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a GPU.
+it (`Experiment.quick`, `quick_blocks`, `seeds`: rem_deprivation, table1). Full mode (`--full`): CIFAR-10 and the
+paper's 50 epochs (baseline 1-10, manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a
+GPU.
 
 Bad input ends in one line on stderr naming the script (`error: python -m sims.experiments.NAME: ...`, status 2)
 before anything trains: an unknown flag (run_night.py's overrides go without dashes), and a manipulation block that
@@ -61,7 +62,6 @@ class Experiment:
     axis: str = ""  # config key of a numeric axis of the conditions (a dose): the report draws effects against it
     quick: tuple[str, ...] = ()  # overrides replacing quick mode's (QUICK)
     quick_blocks: tuple[str, ...] = ()  # the manipulated brains' blocks in quick mode, replacing QUICK_BLOCKS
-    full: tuple[str, ...] = ()  # overrides replacing full mode's (FULL)
     published: bool = False  # the paper's Table 1 read-out of each condition's scenario beside it in the report
     seeds: dict = field(default_factory=dict)  # mode -> seeds replacing SEEDS[mode]
     matched_by: tuple[str, ...] = ()  # (swept key, manipulated value, matched value): the matched control of each
@@ -80,8 +80,8 @@ def merged(*groups: list[str]) -> list[str]:
 def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[str]) -> list[list[str]]:
     """The two multiruns: the controls (no protocol), and the manipulated brains (the protocol, or with
     protocol "none" the sweep alone, as Table 1 sweeps scenarios). `extra` overrides win over the mode's and the
-    experiment's; those of the protocol (`protocol.*`) go to the manipulated brains only."""
-    size = merged(QUICK, exp.quick) if mode == "quick" else merged(FULL, exp.full)
+    experiment's quick mode; those of the protocol (`protocol.*`) go to the manipulated brains only."""
+    size = merged(QUICK, exp.quick) if mode == "quick" else FULL
     common = [*size, *exp.common, f"seed={seeds}", f"hydra.sweep.dir={folder}"]
     run_night = [sys.executable, str(REPO / "sims" / "run_night.py"), "-m"]
     own = [o for o in extra if o.startswith("protocol.")]
