@@ -7,12 +7,11 @@ without the drug; the report adds `dose_response.png`: each measure's effect (do
 against the dose with its 95% CI. Dose 0 lives the protocol without the drug: its effect should be nil. The drug's
 predictions are those of its own experiment script where it has one (scopolamine, physostigmine, ssri), tested at
 every dose; `hydra/launcher=cohort` trains the doses as one cohort."""
-import argparse
 import sys
 
 from neuromod.drugs import DRUGS
 from sims.experiments import physostigmine, scopolamine, ssri
-from sims.experiments.runner import Experiment, fail, run
+from sims.experiments.runner import Experiment, Parser, fail, run
 
 PREDICTIONS = {e.EXPERIMENT.name: e.EXPERIMENT.predictions for e in (scopolamine, physostigmine, ssri)}
 
@@ -40,7 +39,7 @@ def doses_of(text: str) -> list[float]:
 
 
 def main(argv: list[str] | None = None):
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = Parser(prog="python -m sims.experiments.dose_response", add_help=False)  # its errors: one line
     parser.add_argument("--drug")
     parser.add_argument("--doses", default="0,0.25,0.5,0.75,1")
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
