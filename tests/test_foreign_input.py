@@ -18,7 +18,7 @@ import xarray as xr
 from analysis import experiment, hypnogram, report
 from analysis.load import open_runs
 from records.variables import FORMAT
-from sims.experiments import runner
+from sims.experiments import design, runner
 from sims.simulator import run
 from tests.helpers import tiny_config
 
@@ -178,7 +178,7 @@ def no_training(monkeypatch):
     monkeypatch.setattr(runner.subprocess, "run", refuse)
 
 
-def script(name: str) -> runner.Experiment:
+def script(name: str) -> design.Experiment:
     return __import__(f"sims.experiments.{name}", fromlist=["EXPERIMENT"]).EXPERIMENT
 
 
@@ -223,7 +223,7 @@ def test_an_unknown_flag_is_the_scripts_own_one_line(name, no_training, capsys):
     line = one_line_exit(capsys, lambda argv: runner.run(script(name), argv), ["--foo", "epochs=1"])
     prog = f"python -m sims.experiments.{name}"
     assert line == (f"error: {prog}: unrecognized arguments: --foo (usage: {prog} [--full] [--seeds S,S,...] "
-                    "[--out DIR] [KEY=VALUE ...])")
+                    "[--out DIR] [--cfg job] [KEY=VALUE ...])")
 
 
 def test_the_script_run_as_a_module_says_so_too(tmp_path, cli_env):

@@ -9,23 +9,26 @@ predictions are those of its own experiment script where it has one (scopolamine
 every dose; `hydra/launcher=cohort` trains the doses as one cohort."""
 import sys
 
-from neuromod.drugs import DRUGS
-from sims.experiments import physostigmine, scopolamine, ssri
-from sims.experiments.runner import Experiment, Parser, fail, run
+from omegaconf import OmegaConf
 
-PREDICTIONS = {e.EXPERIMENT.name: e.EXPERIMENT.predictions for e in (scopolamine, physostigmine, ssri)}
+from neuromod.drugs import DRUGS
+from sims.experiments.design import Experiment, as_plain, from_config, load
+from sims.experiments.runner import Parser, fail, run
+
+OWN = ("scopolamine", "physostigmine", "ssri")  # drugs with an experiment (and protocol) of their own
 
 
 def experiment(drug: str, doses: list[float]) -> Experiment:
-    return Experiment(
-        name=f"dose_response_{drug}", title=f"Dose-response of {drug}",
-        protocol=drug if drug in PREDICTIONS else "scopolamine",  # the drug's own protocol file, else its layout
-        manipulation_block="treatment", common=("neuromod.mode=graded",),
-        sweep=(f"protocol.drugs.0.name={drug}", "protocol.drugs.0.dose=" + ",".join(f"{d:g}" for d in doses)),
-        names_from="protocol.drugs.0.dose", names_format="dose {}", axis="protocol.drugs.0.dose",
-        notes=f"the same seed, images, steps and updates at every dose and in the controls (no drug); only the "
-              f"levels of the treatment block's nights change, graded by the dose of {drug}.",
-        predictions=PREDICTIONS.get(drug, ()))
+    return from_config(OmegaConf.create({
+        "title": f"Dose-response of {drug}",
+        "protocol": drug if drug in OWN else "scopolamine",  # the drug's own protocol file, else its layout
+        "manipulation_block": "treatment", "common": ["neuromod.mode=graded"],
+        "sweep": [f"protocol.drugs.0.name={drug}", "protocol.drugs.0.dose=" + ",".join(f"{d:g}" for d in doses)],
+        "names_from": "protocol.drugs.0.dose", "names_format": "dose {}", "axis": "protocol.drugs.0.dose",
+        "notes": f"the same seed, images, steps and updates at every dose and in the controls (no drug); only the "
+                 f"levels of the treatment block's nights change, graded by the dose of {drug}.",
+        "predictions": as_plain(load(drug))["predictions"] if drug in OWN else []}),
+        f"dose_response_{drug}", "python -m sims.experiments.dose_response")
 
 
 def doses_of(text: str) -> list[float]:

@@ -1,13 +1,10 @@
-"""What every experiment script does: run the manipulated brains and their controls over several seeds through the
+"""What every experiment does: run the manipulated brains and their controls over several seeds through the
 normal runner and Hydra multirun (so any Hydra launcher can take them elsewhere), then write the report
 (`python -m analysis.experiment`: figures with the manipulation's blocks shaded, hypnograms, and the effect,
-manipulated minus control paired by seed, beside the prediction).
-
-Quick mode: `shapes` images, a small cortex, 6 epochs of 80 days (baseline 1-2, manipulation 3-4, recovery 5-6),
-3 seeds: minutes on 2 CPU cores; an experiment whose pilot (seeds 100 and up) found a setting that answers replaces
-it (`Experiment.quick`, `quick_blocks`, `seeds`: rem_deprivation, table1). Full mode (`--full`): CIFAR-10 and the
-paper's 50 epochs (baseline 1-10, manipulation 11-30, recovery 31-50 as in the protocol files), 4 seeds: hours on a
-GPU.
+manipulated minus control paired by seed, beside the prediction). What to run is the experiment's configuration
+(sims/experiments/design.py; its modes in sims/experiments/conf/modes.yaml): quick mode (the default) is minutes on
+2 CPU cores, or the setting a pilot on seeds 100 and up found to answer; full mode (`--full`) is CIFAR-10 and the
+paper's 50 epochs, hours on a GPU. `--cfg job` prints the experiment and its two multiruns, and runs nothing.
 
 Bad input ends in one line on stderr naming the script (`error: python -m sims.experiments.NAME: ...`, status 2)
 before anything trains: an unknown flag (run_night.py's overrides go without dashes), and a manipulation block that
@@ -16,77 +13,32 @@ begins after the run's last epoch (the manipulated brains would live as their co
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
 
 import xarray as xr
 from omegaconf import OmegaConf
 
+from records.errors import PadError
 from records.files import atomic_write
+from sims.experiments.design import Experiment, as_yaml, merged
 
 REPO = Path(__file__).resolve().parents[2]
-QUICK = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",
-         "cortex.latent_dim=64", "record.units_per_area=64", "optim.batch_size=32", "eval.readout_epochs=5", "eval.geometry=true", "epochs=6",
-         "progress=false", "keep_epoch_cortex=false"]
-QUICK_BLOCKS = ["protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5",
-                "protocol.blocks.2.start=5"]  # baseline 1-2, manipulation 3-4, recovery 5-6
-FULL = ["data=cifar10", "epochs=50", "eval.geometry=true"]
-SEEDS = {"quick": "0,1,2", "full": "0,1,2,3"}
-
-
-@dataclass(frozen=True)
-class Prediction:
-    metric: str  # readout, robustness, robustness_drop, intra_inter_ratio, occluded_inter_ratio, rem_share, ...
-    expected: str  # lower | higher | none: the manipulated brain against its control
-    source: str
-    at: str = ""  # manipulation | end: the time point it is about ("": both)
-    condition: str = ""  # one manipulated condition only, by its short name (see Experiment.names_from; "": all)
-
-
-@dataclass(frozen=True)
-class Experiment:
-    name: str
-    title: str
-    protocol: str  # sims/conf/protocol/NAME.yaml
-    predictions: tuple[Prediction, ...]
-    sweep: tuple[str, ...] = ()  # extra sweep of the manipulated brains (several doses)
-    common: tuple[str, ...] = ()  # overrides of both the manipulated brains and their controls (e.g. the homeostat)
-    manipulation_block: str = ""  # the block whose end the report measures (default: the middle ones)
-    notes: str = ""
-    control_is: tuple[str, str] = ("protocol.name", "none")  # (config key, value) that makes a brain a control
-    names_from: str = ""  # config key whose value names a manipulated condition ("": the experiment and swept keys)
-    names_format: str = "{}"  # how that value is written ("dose {}")
-    axis: str = ""  # config key of a numeric axis of the conditions (a dose): the report draws effects against it
-    quick: tuple[str, ...] = ()  # overrides replacing quick mode's (QUICK)
-    quick_blocks: tuple[str, ...] = ()  # the manipulated brains' blocks in quick mode, replacing QUICK_BLOCKS
-    published: bool = False  # the paper's Table 1 read-out of each condition's scenario beside it in the report
-    seeds: dict = field(default_factory=dict)  # mode -> seeds replacing SEEDS[mode]
-    matched_by: tuple[str, ...] = ()  # (swept key, manipulated value, matched value): the matched control of each
-    # manipulated brain is the one whose key has the matched value, all else equal; the report tests against it
-
-
-def merged(*groups: list[str]) -> list[str]:
-    """Overrides, a later one replacing an earlier one of the same key (run_night.py refuses a key given twice)."""
-    out: dict[str, str] = {}
-    for override in (o for group in groups for o in group):
-        out.pop(override.split("=", 1)[0], None)
-        out[override.split("=", 1)[0]] = override
-    return list(out.values())
 
 
 def commands(exp: Experiment, mode: str, folder: Path, seeds: str, extra: list[str]) -> list[list[str]]:
     """The two multiruns: the controls (no protocol), and the manipulated brains (the protocol, or with
     protocol "none" the sweep alone, as Table 1 sweeps scenarios). `extra` overrides win over the mode's and the
     experiment's quick mode; those of the protocol (`protocol.*`) go to the manipulated brains only."""
-    size = merged(QUICK, exp.quick) if mode == "quick" else FULL
-    common = [*size, *exp.common, f"seed={seeds}", f"hydra.sweep.dir={folder}"]
+    common = [*exp.modes[mode].overrides, *exp.common, f"seed={seeds}", f"hydra.sweep.dir={folder}"]
     run_night = [sys.executable, str(REPO / "sims" / "run_night.py"), "-m"]
     own = [o for o in extra if o.startswith("protocol.")]
     shared = [o for o in extra if not o.startswith("protocol.")]
-    blocks = (exp.quick_blocks or QUICK_BLOCKS) if mode == "quick" and exp.protocol != "none" else []
+    blocks = exp.modes[mode].blocks if exp.protocol != "none" else ()
     return [run_night + merged(common, ["protocol=none"], shared),
             run_night + merged(common, [f"protocol={exp.protocol}", *blocks, *exp.sweep], shared, own)]
 
@@ -95,7 +47,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line naming the script (`error: PROG: ...`, status 2)."""
 
     def error(self, message: str) -> NoReturn:
-        fail(f"{self.prog}: {message} (usage: {self.prog} [--full] [--seeds S,S,...] [--out DIR] [KEY=VALUE ...])")
+        fail(f"{self.prog}: {message} (usage: {self.prog} [--full] [--seeds S,S,...] [--out DIR] [--cfg job] [KEY=VALUE ...])")
 
 
 def fail(message: str) -> NoReturn:
@@ -105,16 +57,20 @@ def fail(message: str) -> NoReturn:
 
 def run(exp: Experiment, argv: list[str] | None = None, prog: str = "") -> Path:
     parser = Parser(prog=prog or f"python -m sims.experiments.{exp.name}", description=exp.title)
-    parser.add_argument("--full", action="store_true", help="CIFAR-10, 50 epochs, 4 seeds (default: quick mode)")
-    parser.add_argument("--seeds", help="comma-separated seeds (default: 0,1,2 quick, 0,1,2,3 full)")
+    parser.add_argument("--full", action="store_true", help="full mode: CIFAR-10, the paper's 50 epochs (default: quick)")
+    parser.add_argument("--seeds", help="comma-separated seeds (default: the mode's, see --cfg job)")
     parser.add_argument("--out", type=Path, help="folder of the runs and the report (default: experiments/NAME/MODE)")
+    parser.add_argument("--cfg", choices=["job"], help="print the experiment's configuration and its two multiruns")
     args, extra = parser.parse_known_args(argv)  # anything else goes to run_night.py (e.g. hydra/launcher=joblib)
     if flags := [a for a in extra if a.startswith("-")]:  # run_night.py's flags (-m, --cfg, ...) are the script's
         parser.error(f"unrecognized arguments: {' '.join(flags)}")
     mode = "full" if args.full else "quick"
     folder = (args.out or Path("experiments") / exp.name / mode).resolve()
     env = os.environ | {"PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    runs = commands(exp, mode, folder, args.seeds or exp.seeds.get(mode, SEEDS[mode]), extra)
+    runs = commands(exp, mode, folder, args.seeds or exp.modes[mode].seeds, extra)
+    if args.cfg:
+        print(as_yaml(exp) + f"# {mode} mode runs:\n" + "".join(f"#   {shlex.join(c[1:])}\n" for c in runs), end="")
+        return folder / "report"
     if problem := unreached_block(exp, runs[1][3:]):
         fail(f"{parser.prog}: {problem}")
     for command in runs:

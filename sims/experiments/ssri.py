@@ -1,15 +1,9 @@
-"""An SSRI: NA is kept up in REM, so REM loses its ACh-alone, adversarial plasticity (REM suppressed)."""
-from sims.experiments.runner import Experiment, Prediction, run
+"""An SSRI (REM suppression): `python -m sims.experiments.ssri`.
+The experiment, its design and predictions with their sources: sims/experiments/conf/experiment/ssri.yaml."""
+from sims.experiments.design import load
+from sims.experiments.runner import run
 
-EXPERIMENT = Experiment(
-    name="ssri", title="An SSRI (REM suppression)", protocol="ssri", manipulation_block="treatment",
-    notes="the same seed and steps; only the neuromodulator levels of the block's nights change (a sensory-"
-          "driven REM then sees images as arousals do).",
-    predictions=(
-        Prediction("readout", "lower", "PAD's authors predict worse object decoding after chronic REM impairment by "
-                                       "antidepressants; Rasch 2009 found overnight skill and word-pair memory "
-                                       "unimpaired"),
-    ))
+EXPERIMENT = load("ssri")
 
 if __name__ == "__main__":
     run(EXPERIMENT)
