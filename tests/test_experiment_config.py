@@ -157,3 +157,17 @@ def test_an_experiment_written_as_yaml_runs_end_to_end(tmp_path, cli_env):
     assert manifest["name"] == "tiny_rem" and manifest["title"] == "Tiny REM deprivation"
     md = (tmp_path / "out" / "report" / "effects.md").read_text()
     assert "a test" in md and any(v in md for v in ("confirmed", "contradicted", "inconclusive"))
+
+
+def test_a_bad_protocol_override_is_refused_before_the_controls_train(tmp_path, capsys, monkeypatch):
+    """`protocol.*` overrides go to the manipulated brains only: run_night.py's preflight of their command runs
+    before the controls' multirun starts."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"started {args[0]!r}")
+    monkeypatch.setattr(runner.subprocess, "run", refuse)
+    with pytest.raises(SystemExit) as exit_:
+        runner.run(design.load("ssri"), ["--out", str(tmp_path), "protocol.blocks.1.keep.REM=2"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith("error: python -m sims.experiments.ssri: protocol.blocks.1.keep.REM") and not any(
+        tmp_path.iterdir())

@@ -7,8 +7,9 @@ manipulated minus control paired by seed, beside the prediction). What to run is
 paper's 50 epochs, hours on a GPU. `--cfg job` prints the experiment and its two multiruns, and runs nothing.
 
 Bad input ends in one line on stderr naming the script (`error: python -m sims.experiments.NAME: ...`, status 2)
-before anything trains: an unknown flag (run_night.py's overrides go without dashes), and a manipulation block that
-begins after the run's last epoch (the manipulated brains would live as their controls).
+before anything trains: an unknown flag (run_night.py's overrides go without dashes), a manipulation block that
+begins after the run's last epoch (the manipulated brains would live as their controls), and whatever run_night.py's
+preflight refuses in the manipulated brains' command (a bad `protocol.*` override), before the controls train.
 """
 import argparse
 import json
@@ -16,6 +17,7 @@ import os
 import shlex
 import subprocess
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import NoReturn
@@ -26,6 +28,7 @@ from omegaconf import OmegaConf
 from records.errors import PadError
 from records.files import atomic_write
 from sims.experiments.design import Experiment, as_yaml, merged
+from sims.preflight import preflight
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,6 +76,11 @@ def run(exp: Experiment, argv: list[str] | None = None, prog: str = "") -> Path:
         return folder / "report"
     if problem := unreached_block(exp, runs[1][3:]):
         fail(f"{parser.prog}: {problem}")
+    with ExitStack() as locks:  # the manipulated brains' overrides, checked before the controls train
+        try:
+            preflight(runs[1][2:], locks)
+        except PadError as e:
+            fail(f"{parser.prog}: {e}")
     for command in runs:
         if (status := subprocess.run(command, env=env).returncode) != 0:
             sys.exit(status)
