@@ -24,14 +24,20 @@ transforms are still not).
 How it is timed: both sides are warmed up, then each lives `--days` days in all, in `--rounds` blocks of consecutive
 days (the epoch wraps with a fresh shuffle when the 10000 images are used up), the device being synchronised only at
 the end of a block. The blocks of the two sides alternate; the median over blocks of each side's seconds per day is
-reported, with the ratio naive / simulator and the projected time of one CIFAR-10 epoch (781 days). A day costs about
+reported, with each side's speed relative to the simulator's (naive / simulator seconds, as "0.25x": four times slower)
+and the projected time of one CIFAR-10 epoch (781 days). A day costs about
 0.4 s on two idle CPU cores, so the CPU defaults (60 days per side, 5 blocks of 12) take about a minute; on a loaded
 machine the figures are slower and noisier (the 1-minute load average is printed with them).
+
+`--precision` times the simulator against itself instead, in the same alternating blocks: float32 (the published
+default), float32 + `memory_format=channels_last`, `autocast=bfloat16` (AMX units on CPUs that have them, tensor
+cores on GPUs), and bfloat16 + channels_last; each side's speed relative to float32 is printed.
 
 Run (from the repository root):
     PYTHONPATH=. .venv/bin/python benchmarks/bench_step.py                 # CPU, and CUDA when available
     PYTHONPATH=. .venv/bin/python benchmarks/bench_step.py --device cuda --days 781
     PYTHONPATH=. .venv/bin/python benchmarks/bench_step.py --device cpu --days 30 --threads 2
+    PYTHONPATH=. OMP_NUM_THREADS=2 .venv/bin/python benchmarks/bench_step.py --device cpu --precision --days 40 --rounds 4
 """
 import argparse
 import math
@@ -151,20 +157,38 @@ def seconds_per_day(live_one_day, days: int, device: torch.device) -> float:
     return (time.perf_counter() - start) / days
 
 
-def bench_device(name: str, block: int, warmup: int, rounds: int, naive_data: str) -> dict:
-    """Per side, the seconds per day of `rounds` alternating timed blocks of `block` days each."""
-    overrides = ["data=shapes", "progress=false", "eval.every=0", "keep_epoch_cortex=false", f"device={name}"]
-    cfg = compose_config(overrides)
+def alternating(sides: dict, device: torch.device, block: int, warmup: int, rounds: int) -> dict:
+    """Per side, the seconds per day of `rounds` timed blocks of `block` days each, the sides' order alternating."""
+    for live_one_day in sides.values():
+        seconds_per_day(live_one_day, warmup, device)
+    times = {side: [] for side in sides}
+    for r in range(rounds):  # alternate which side goes first
+        for side in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
+            times[side].append(seconds_per_day(sides[side], block, device))
+    return times
+
+
+BASE = ["data=shapes", "progress=false", "eval.every=0", "keep_epoch_cortex=false"]
+PRECISIONS = {"float32": [], "float32+cl": ["memory_format=channels_last"], "bf16": ["autocast=bfloat16"],
+              "bf16+cl": ["autocast=bfloat16", "memory_format=channels_last"]}
+
+
+def bench_device(name: str, block: int, warmup: int, rounds: int, naive_data: str, precision: bool,
+                 overrides: list[str]) -> dict:
+    """The simulator against the naive loop; with `precision`, the simulator in float32 against bfloat16 autocast
+    and channels_last (the first side is the baseline of the ratios)."""
     with tempfile.TemporaryDirectory(prefix="bench_step_") as run_dir:
-        sim = Simulator(cfg, Path(run_dir))
-        sides = {"simulator": simulator_day(sim), "naive": NaiveDay(cfg, sim.world.train_x, sim.device, naive_data)}
-        for live_one_day in sides.values():
-            seconds_per_day(live_one_day, warmup, sim.device)
-        times = {side: [] for side in sides}
-        for r in range(rounds):  # alternate which side goes first
-            for side in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
-                times[side].append(seconds_per_day(sides[side], block, sim.device))
-    return {"device": sim.device, "block": block, "times": times}
+        if precision:
+            sims = {side: Simulator(compose_config([*BASE, *overrides, f"device={name}", *extra]), Path(run_dir) / side)
+                    for side, extra in PRECISIONS.items()}
+            sides = {side: simulator_day(sim) for side, sim in sims.items()}
+        else:
+            sim = Simulator(compose_config([*BASE, *overrides, f"device={name}"]), Path(run_dir))
+            sims = {"simulator": sim}
+            sides = {"simulator": simulator_day(sim), "naive": NaiveDay(sim.cfg, sim.world.train_x, sim.device,
+                                                                        naive_data)}
+        device = next(iter(sims.values())).device
+        return {"device": device, "block": block, "times": alternating(sides, device, block, warmup, rounds)}
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
@@ -181,12 +205,13 @@ def report(result: dict, rounds: int) -> None:
         print(f"host load average (1 min) after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"days timed: {rounds * result['block']} per side, in {rounds} alternating blocks of {result['block']} "
           f"(median over the blocks)")
+    base = next(iter(median))
     for side, t in result["times"].items():
         blocks = ", ".join(f"{x:.4g}" for x in t)
-        print(f"  {side:<9} {median[side]:9.4g} s/day   (blocks: {blocks} s/day)")
-    print(f"  ratio naive / simulator: {median['naive'] / median['simulator']:.2f}x")
+        print(f"  {side:<10} {median[side]:9.4g} s/day   {median[base] / median[side]:5.2f}x {base}'s speed   "
+              f"(blocks: {blocks} s/day)")
     print(f"  projected {CIFAR10_DAYS}-day CIFAR-10 epoch (training only): "
-          f"simulator {CIFAR10_DAYS * median['simulator']:.1f} s, naive {CIFAR10_DAYS * median['naive']:.1f} s")
+          + ", ".join(f"{side} {CIFAR10_DAYS * m:.1f} s" for side, m in median.items()))
 
 
 def devices_to_run(choice: str | None) -> list[str]:
@@ -209,6 +234,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="untimed days per side first (default: 3 on CPU, 30 on CUDA)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating timed blocks per side (median reported)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
+    parser.add_argument("--precision", action="store_true",
+                        help="time the simulator in float32, float32+channels_last, bf16 and bf16+channels_last")
+    parser.add_argument("overrides", nargs="*", help="run_night.py overrides of the brains (default: the published "
+                                                      "cortex, batch 64; e.g. a quick mode's cortex.channels=...)")
     parser.add_argument("--naive-data", choices=["device", "dataloader"], default="device",
                         help="naive side's batches: the simulator's on-device uint8 tensor, or a CPU DataLoader")
     args = parser.parse_args(argv)
@@ -224,17 +253,20 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    print("PAD day-and-night step: Simulator.live_day() (scenario pad) vs a naive loop in main_PAD.py's style")
-    print(f"torch {torch.__version__}; batch 64; data: `shapes`, 10000 uint8 images 3x32x32 on the device")
-    if args.naive_data == "device":
+    print("PAD day-and-night step: Simulator.live_day() (scenario pad) " + (
+        "in float32, bfloat16 autocast and channels_last" if args.precision else "vs a naive loop in main_PAD.py's style"))
+    print(f"torch {torch.__version__}; data: `shapes`, 10000 uint8 images 3x32x32 on the device; overrides: "
+          f"{' '.join(args.overrides) or 'none'}")
+    if args.naive_data == "device" and not args.precision:
         print("naive data: the simulator's own on-device uint8 tensor (data loading is not measured on either side)")
-    else:
+    elif not args.precision:
         print("naive data: torch DataLoader over a CPU TensorDataset, copied to the device "
               "(measured on the naive side only)")
     for name in devices_to_run(args.device):
         block = math.ceil((args.days or DEFAULT_DAYS[name]) / args.rounds)
         warmup = DEFAULT_WARMUP[name] if args.warmup is None else args.warmup
-        report(bench_device(name, block, warmup, args.rounds, args.naive_data), args.rounds)
+        report(bench_device(name, block, warmup, args.rounds, args.naive_data, args.precision,
+                            args.overrides), args.rounds)
 
 
 if __name__ == "__main__":

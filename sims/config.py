@@ -30,6 +30,16 @@ class Autocast(str, Enum):
     bfloat16 = "bfloat16"
 
 
+class MemoryFormat(str, Enum):
+    """How the cortex's convolution weights lie in memory: `contiguous` (NCHW, the published default) or
+    `channels_last` (NHWC: the first convolution hands channels_last activations on; faster on CPUs with AMX under
+    autocast=bfloat16, benchmarks/bench_step.py --precision). The same mathematics, other summation orders. Lone
+    brains only: a cohort's stacked weights keep their own layout."""
+
+    contiguous = "contiguous"
+    channels_last = "channels_last"
+
+
 @dataclass
 class Period:
     state: BrainState
@@ -162,6 +172,7 @@ class PadConfig:
     seed: int = setting(0, low=0, high=2**63 - 1, why="a 64-bit signed integer")
     dtype: DType = DType.float32  # of weights, optimizer state, episodes and logged figures (float64 for verification)
     autocast: Autocast = Autocast.none  # bfloat16: the phases' passes under torch.autocast (faster on tensor cores)
+    memory_format: MemoryFormat = MemoryFormat.contiguous  # channels_last: the cortex's weights NHWC (see the class)
     epochs: int = setting(50, low=1)
     device: str = setting("auto")  # auto | cpu | cuda | cuda:N
     progress: bool = True

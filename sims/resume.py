@@ -7,9 +7,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from records.errors import PadError
 
-# Keys a resumed run may change: how long it lasts, where it runs, and how it is watched; but not the number of probe
-# memories whose dreams every epoch logs (the file's probe axis).
-RUN_CONTROL = ("epochs", "device", "progress", "eval", "keep_epoch_cortex")
+# Keys a resumed run may change: how long it lasts, where and in which memory layout it runs, and how it is watched; but
+# not the number of probe memories whose dreams every epoch logs (the file's probe axis).
+RUN_CONTROL = ("epochs", "device", "memory_format", "progress", "eval", "keep_epoch_cortex")
 FIXED_EVAL = ("eval.probes",)
 
 

@@ -21,7 +21,7 @@ from records.lock import run_lock
 from records.variables import FORMAT
 from records.checkpoints import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
-from sims.config import Autocast, PadConfig
+from sims.config import Autocast, MemoryFormat, PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
 from sims.interrupts import Interrupts
@@ -63,7 +63,9 @@ class Simulator:
         self.days_per_epoch = self.world.batches_per_epoch // cfg.schedule.day_steps
         self.planner = NightPlanner(cfg, self.days_per_epoch)
         autocast = None if cfg.autocast == Autocast.none else getattr(torch, cfg.autocast.value)
-        self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype, autocast)
+        self.brain = Brain.build(cfg.cortex, cfg.optim, store_capacity(cfg), cfg.seed, self.device, self.dtype, autocast,
+                                 torch.channels_last if cfg.memory_format == MemoryFormat.channels_last else
+                                 torch.contiguous_format)
         self.streams = Streams(cfg.seed, self.device)
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__, "pad_format": FORMAT,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),

@@ -36,6 +36,10 @@ SHARED = ("data", "cortex.areas", "cortex.channels", "cortex.latent_dim", "corte
 
 def check_shared(configs: list[DictConfig]) -> None:
     """One line naming the first key on which a brain differs from the first brain in what a cohort shares."""
+    for k, cfg in enumerate(configs):
+        if cfg.get("memory_format") == "channels_last":
+            raise PadError(f"memory_format=channels_last: brain {k} of the cohort asks for it, but a cohort's stacked "
+                           "weights keep their own layout (lone brains only)")
     first = flat(configs[0])
     for k, cfg in enumerate(configs[1:], start=1):
         other = flat(cfg)
