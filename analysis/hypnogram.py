@@ -5,8 +5,9 @@ blocks in days.
 RUN_DIR/hypnogram.csv; columns step, epoch, day, night, block, state, yasa) and prints its path. One row is one step
 (one mini-batch update in one state); YASA's epochs are of uniform length, so load it with, e.g.,
 `yasa.Hypnogram(pd.read_csv(path).state.tolist(), n_stages=3, freq="1min")`, one "minute" per step. Arousals are
-the WAKE rows whose night is >= 0 (a day's own Wake steps have night -1). Bad input ends with one line, `error: ...`,
-and exit status 2.
+the WAKE rows whose night is >= 0 (a day's own Wake steps have night -1). From Python, `as_yasa(ds)` gives a brain's
+nights as `yasa.Hypnogram`s (one per night, a step lasting the hypnogram's `minutes_per_step` where the brain slept a
+hypnogram: sims/hypnograms.py). Bad input ends with one line, `error: ...`, and exit status 2.
 
 Codes (records.variables.YASA_CODES): WAKE 0, NREM 2, REM 4; UNS -2 marks the steps a brain did not live (the padding
 `analysis.load.open_runs` adds to shorter runs).
@@ -78,6 +79,30 @@ def export_hypnogram(run_dir_or_ds: str | Path | xr.Dataset, path: str | Path, b
     ds = run_dir_or_ds if isinstance(run_dir_or_ds, xr.Dataset) else open_run(run_dir_or_ds)
     table = hypnogram_table(ds, brain)
     return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def lived_nights(ds: xr.Dataset, brain: int = 0) -> list[tuple[str, np.ndarray]]:
+    """One brain's nights as lived, in order: (block, its steps' states WAKE/NREM/REM), the day's own Wake steps left
+    out (arousals and a hypnogram's wake after sleep onset stay in)."""
+    table = hypnogram_table(ds, brain)
+    nights = table[table.night >= 0]
+    return [(str(group.block.iloc[0]), group.state.to_numpy()) for _, group in nights.groupby("night", sort=True)]
+
+
+def as_yasa(ds: xr.Dataset, brain: int = 0, minutes_per_step: float | None = None) -> list:
+    """One brain's nights as `yasa.Hypnogram`s (3 stages: WAKE, NREM, REM), one per night, one epoch per step; a
+    step lasts `minutes_per_step`, by default the night's block's `hypnogram.minutes_per_step` where it slept a
+    hypnogram, else 1 minute. `sleep_statistics()` and `transition_matrix()` work on them."""
+    import yasa
+
+    blocks = (run_config(ds, brain).get("protocol") or {}).get("blocks") or []
+    scale = {b.get("name"): float(b["hypnogram"]["minutes_per_step"]) for b in blocks
+             if isinstance(b, dict) and isinstance(b.get("hypnogram"), dict)}
+    out = []
+    for block, states in lived_nights(ds, brain):
+        minutes = minutes_per_step or scale.get(block, 1.0)
+        out.append(yasa.Hypnogram(list(states), n_stages=3, freq=f"{round(minutes * 60)}s"))
+    return out
 
 
 # --- the protocol's blocks ------------------------------------------------------------------------------------------

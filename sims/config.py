@@ -61,6 +61,19 @@ class BlockUnit(str, Enum):
 
 
 @dataclass
+class Hypnogram:
+    """A block's nights read from hypnograms instead of its cycle (sims/hypnograms.py: sources, the mapping of 30-s
+    epochs to the brain's steps, and why N1 is NREM by default)."""
+
+    source: str = setting("profile:healthy_young")  # a CSV/TSV or EDF+ file, a folder of them, or profile:NAME
+    minutes_per_step: float = setting(30.0, low=0.5, high=600)  # one sleep step lives this much of the night
+    n1: str = setting("nrem", choices=("nrem", "wake", "skip"))  # what stage N1 becomes
+    n3_weight: float = setting(1.0, low=0, high=10)  # NREM loss weight factor of the steps lived in N3 (1: N2's)
+    nights: int = setting(30, low=1, high=10000)  # profile:NAME only: nights generated (night k lives k mod nights)
+    profile_seed: int = setting(0, low=0, high=2**31 - 1)  # profile:NAME only: the generator's seed
+
+
+@dataclass
 class Block:
     """A stretch of the run whose nights differ from the scenario's: [start, stop) in the protocol's unit."""
 
@@ -75,6 +88,7 @@ class Block:
     arousals_at: str = setting("random", choices=("random", "night_end"))  # night_end: the same Wake steps after an unbroken night (the matched control: same updates, sleep not fragmented)
     levels: dict[str, LevelsConfig] = setting(factory=dict, keys=STATES)  # state (WAKE, NREM, REM) -> its levels here
     weights: dict[str, float] = setting(factory=dict, keys=PHASES, low=0)  # phase (wake, nrem, rem) -> its loss weight here
+    hypnogram: Optional[Hypnogram] = None  # nights from recorded or generated hypnograms (replaces cycle, cycles)
 
 
 @dataclass

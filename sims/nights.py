@@ -23,6 +23,7 @@ from neuromod import BrainState, Drive, NeuromodController, Neuromodulators, Pla
 from neuromod.drugs import DRUGS, apply, effect
 from sims.config import Block, BlockUnit, PadConfig
 from sims.homeostat import Homeostat
+from sims.hypnograms import load_nights, lived, max_steps, runs
 
 PHASE_OF = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
 
@@ -41,7 +42,7 @@ class Night:
     steps: tuple[PlannedStep, ...]  # the day's Wake steps, then the night
     block: str  # the protocol block the day lies in ("" outside every block)
     planned: int  # sleep steps the night would hold without the block's cuts and arousals
-    arousals: int
+    arousals: int  # Wake steps in the night: the block's arousals and a hypnogram's wake after sleep onset
 
 
 class NightPlanner:
@@ -50,6 +51,7 @@ class NightPlanner:
         self.controller = NeuromodController(cfg.neuromod)
         self._plasticity: dict[Neuromodulators, Plasticity] = {}
         self.homeostat = Homeostat(cfg.homeostat) if cfg.homeostat.enabled else None
+        self.hypnograms = {b.name: load_nights(b.hypnogram) for b in cfg.protocol.blocks if b.hypnogram is not None}
 
     def state_dict(self) -> dict:
         return {"homeostat": None if self.homeostat is None else self.homeostat.state_dict()}
@@ -104,43 +106,57 @@ class NightPlanner:
         """Day `day` and its night. Call once per day, in order: the homeostat lives them."""
         cfg, block = self.cfg, self.block(day)
         cycle, cycles = self.cycle_of(block)
-        periods = [(BrainState(p.state), p.steps) for p in cycle] * cycles
+        periods = [(BrainState(p.state), p.steps, 1.0) for p in cycle] * cycles  # (state, steps, NREM weight factor)
         intensity, plan = 1.0, None
-        if self.homeostat is not None and (block is None or block.cycle is None):
+        if block is not None and block.hypnogram is not None:  # the homeostat plans no recorded night
+            periods = self._hypnogram(block, day, generator)
+        elif self.homeostat is not None and (block is None or block.cycle is None):
             self.homeostat.wake()
             plan = self.homeostat.plan_night()
-            periods, intensity = [(BrainState.NREM, plan.nrem_steps), (BrainState.REM, plan.rem_steps)], plan.nrem_intensity
-        planned = sum(n for _, n in periods)
-        states = self._lived(periods, block, generator)
+            periods = [(BrainState.NREM, plan.nrem_steps, 1.0), (BrainState.REM, plan.rem_steps, 1.0)]
+            intensity = plan.nrem_intensity
+        recorded = block is not None and block.hypnogram is not None
+        planned = sum(n for state, n, _ in periods if not (recorded and state == BrainState.WAKE))
+        states = self._lived(periods, block, generator)  # (state, NREM weight factor) per step
+        waso = sum(s == BrainState.WAKE for s, _ in states) if recorded else 0  # a hypnogram's wake after sleep onset
         arousals = block.arousals if block is not None else 0
         if plan is not None:  # steps planned but not slept (cut, deprived) and arousals are hours awake
-            nrem, rem = states.count(BrainState.NREM), states.count(BrainState.REM)
+            nrem, rem = (sum(s == state for s, _ in states) for state in (BrainState.NREM, BrainState.REM))
             self.homeostat.slept(nrem, rem, wake_steps=max(0, planned - nrem - rem) + arousals, rem_owed=plan.rem_owed)
         if arousals:  # the places are drawn either way, so that both placements leave the night stream alike
             where = torch.randint(0, len(states) + 1, (arousals,), generator=generator, device=generator.device)
             if block.arousals_at == "night_end":
                 where = torch.full_like(where, len(states))
             for position in sorted(where.tolist(), reverse=True):
-                states.insert(position, BrainState.WAKE)
+                states.insert(position, (BrainState.WAKE, 1.0))
         drugs = [(DRUGS[d.name], effect(DRUGS[d.name], d.dose, *self.drug_history(d.blocks, day)))
                  for d in cfg.protocol.drugs]
         steps = [self._step(BrainState.WAKE, block, drugs, 1.0, daytime=True)] * cfg.schedule.day_steps
-        steps += [self._step(s, block, drugs, intensity, daytime=False) for s in states]
-        return Night(tuple(steps), block.name if block is not None else "", planned, arousals)
+        steps += [self._step(s, block, drugs, intensity * factor, daytime=False) for s, factor in states]
+        return Night(tuple(steps), block.name if block is not None else "", planned, arousals + waso)
 
-    def _lived(self, periods: list[tuple[BrainState, int]], block: Block | None, generator) -> list[BrainState]:
+    def _hypnogram(self, block: Block, day: int, generator) -> list[tuple[BrainState, int, float]]:
+        """Night k of the block lives its hypnogram's night k mod n, mapped to steps (sims/hypnograms.py)."""
+        nights = self.hypnograms[block.name]
+        k = day - int(self.days_of(block)[0])
+        rand = lambda n: torch.rand(n, generator=generator, device=generator.device).tolist()
+        steps = lived(runs(nights[k % len(nights)], block.hypnogram.n1), block.hypnogram.minutes_per_step, rand)
+        return [(r.state, r.epochs, block.hypnogram.n3_weight if r.n3 else 1.0) for r in steps]
+
+    def _lived(self, periods: list[tuple[BrainState, int, float]], block: Block | None,
+               generator) -> list[tuple[BrainState, float]]:
         """The night's sleep states: kept periods, then cut (from the end) or lengthened (repeating the cycle)."""
         if block is not None and block.keep:
             draws = torch.rand(len(periods), generator=generator, device=generator.device).tolist()
             periods = [p for p, u in zip(periods, draws) if u < block.keep.get(p[0].value, 1.0)]
-        states = [s for s, n in periods for _ in range(n)]
+        states = [(s, factor) for s, n, factor in periods for _ in range(n)]
         fraction = block.night_fraction if block is not None else 1.0
         if fraction != 1.0:  # a fractional length is rounded up with the probability of its fraction
             exact = fraction * len(states)
             length = math.floor(exact)
             if exact > length:
                 length += int(torch.rand(1, generator=generator, device=generator.device).item() < exact - length)
-            base = states or [BrainState.NREM]
+            base = states or [(BrainState.NREM, 1.0)]
             states = (base * math.ceil(length / len(base)))[:length] if length > len(states) else states[:length]
         return states
 
@@ -170,6 +186,8 @@ class NightPlanner:
         for block in [None, *cfg.protocol.blocks]:
             cycle, cycles = self.cycle_of(block)
             length = sum(p.steps for p in cycle) * cycles
+            if block is not None and block.hypnogram is not None:
+                length = max_steps(self.hypnograms[block.name], block.hypnogram)
             if cfg.homeostat.enabled and (block is None or block.cycle is None):
                 length = max(length, cfg.homeostat.max_night_steps)
             fraction = block.night_fraction if block is not None else 1.0

@@ -16,6 +16,7 @@ from records.errors import PadError
 from records.schema import check
 from sims.config import Autocast, DType, PadConfig
 from sims.homeostat import Homeostat
+from sims.hypnograms import load_nights, max_steps
 from sims.nights import NightPlanner
 
 
@@ -62,7 +63,9 @@ def validate_schedule(cfg: PadConfig) -> None:
 def max_wake_steps_per_day(cfg: PadConfig) -> int:
     """An upper bound of the Wake steps of any day, the day's own and a block's arousals: each stores a batch of
     episodes, so the hippocampus is sized with it."""
-    return cfg.schedule.day_steps + max([0] + [b.arousals for b in cfg.protocol.blocks])
+    waso = lambda b: max_steps(load_nights(b.hypnogram), b.hypnogram, states=(BrainState.WAKE,))
+    return cfg.schedule.day_steps + max([0] + [b.arousals + (waso(b) if b.hypnogram else 0)
+                                               for b in cfg.protocol.blocks])
 
 
 def validate_protocol(cfg: PadConfig) -> None:
@@ -79,6 +82,13 @@ def validate_protocol(cfg: PadConfig) -> None:
         _check(b.stop is not None or i == len(protocol.blocks) - 1, f"{key}.stop", b.stop,
                "only the last block may run to the end (stop unset)")
         end = b.stop if b.stop is not None else end
+        if b.hypnogram is not None:
+            _check(not cfg.homeostat.enabled, f"{key}.hypnogram.source", b.hypnogram.source,
+                   "a hypnogram's nights are not planned by the homeostat: set homeostat.enabled=false")
+            try:
+                load_nights(b.hypnogram)  # read once here, so a bad file fails before the run
+            except PadError as e:
+                raise PadError(f"{key}.hypnogram.source: {e}") from None
     for i, dose in enumerate(protocol.drugs):
         _check(bool(dose.blocks) and set(dose.blocks) <= names, f"protocol.drugs[{i}].blocks", dose.blocks,
                f"must name blocks of the protocol ({', '.join(sorted(names)) or 'none'})")
