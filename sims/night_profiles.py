@@ -162,3 +162,57 @@ def awake(sleep: list[str], waso: int, p: Profile, rng) -> list[str]:
     for place, length in zip(places, lengths):
         out[place:place] = ["W"] * length
     return out
+
+
+def statistics(name: str, nights: int = 300, seed: int = 0):
+    """YASA's sleep_statistics of `nights` generated nights of a profile (a DataFrame, a row per night), with the
+    AASM REM latency (from sleep onset) as REML."""
+    import pandas as pd
+    import yasa
+
+    five = {"W": "WAKE", "R": "REM"}
+    rows = [yasa.Hypnogram([five.get(s, s) for s in n], n_stages=5).sleep_statistics()
+            for n in generate(name, nights, seed)]
+    table = pd.DataFrame(rows)
+    return table.assign(REML=table.Lat_REM - table.SOL)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m sims.night_profiles [--out FILE] [--nights N]`: YASA's statistics of N generated nights of each
+    profile (mean) beside the profile's figures (in brackets; REM latency: its mean with sleep-onset REM periods of
+    8 min on average; wake before the first REM lengthens it), and a figure of each profile's first three nights."""
+    import argparse
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import yasa
+
+    parser = argparse.ArgumentParser(prog="python -m sims.night_profiles", description=main.__doc__.split(":")[0])
+    parser.add_argument("--out", default="night_profiles.png")
+    parser.add_argument("--nights", type=int, default=300)
+    args = parser.parse_args(argv)
+    keys = ["TST", "SE", "SOL", "WASO", "REML", "%N1", "%N2", "%N3", "%REM"]
+    print("| profile | " + " | ".join(keys) + " | SOREMP nights |\n|" + "---|" * (len(keys) + 2))
+    for name, p in PROFILES.items():
+        table = statistics(name, args.nights)
+        m, soremp = table.mean(numeric_only=True), (table.REML <= 15).mean()
+        figures = {"TST": p.time_in_bed - p.latency - p.waso, "SE": 100 * (1 - (p.latency + p.waso) / p.time_in_bed),
+                   "SOL": p.latency, "WASO": p.waso, "REML": p.soremp * 8 + (1 - p.soremp) * p.rem_latency, "%N1": 100 * p.n1,
+                   "%N2": 100 * (1 - p.n1 - p.n3 - p.rem), "%N3": 100 * p.n3, "%REM": 100 * p.rem}
+        cells = [f"{m[k]:.1f} ({figures[k]:.0f})" for k in keys]
+        print(f"| {name} | " + " | ".join(cells) + f" | {soremp:.2f} ({p.soremp:.2f}) |")
+    fig, axes = plt.subplots(len(PROFILES), 3, figsize=(15, 2.2 * len(PROFILES)), sharey=True)
+    five = {"W": "WAKE", "R": "REM"}
+    for row, name in zip(axes, PROFILES):
+        for k, (ax, night) in enumerate(zip(row, generate(name, 3, 0))):
+            yasa.Hypnogram([five.get(s, s) for s in night], n_stages=5).plot_hypnogram(ax=ax, lw=1)
+            ax.set_title(f"{name}, night {k + 1}", fontsize=9)
+            ax.set_xlabel("hours" if name == list(PROFILES)[-1] else "")
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=90)
+    print(args.out)
+
+
+if __name__ == "__main__":
+    main()

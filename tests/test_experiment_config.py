@@ -102,8 +102,8 @@ BAD = [  # (what the file changes of a good one, the one line's end)
     (prediction(at="start"), "predictions.0.at: 'start': one of manipulation, end"),
     (prediction(when=1), "predictions.0.when: unknown key (keys: metric, expected, source, at, condition)"),
     ({"predictions": [{"metric": "readout", "expected": "lower"}]}, "predictions.0.source: missing"),
-    ({"protocol": "rem_deprivaton"}, "protocol: 'rem_deprivaton' is not a protocol (none, or one of fragmentation, "
-     "nrem_deprivation, physostigmine, rem_deprivation, restriction, scopolamine, ssri, total_deprivation)"),
+    ({"protocol": "rem_deprivaton"}, "protocol: 'rem_deprivaton' is not a protocol (none, or one of "
+     f"{', '.join(sorted(p.stem for p in design.PROTOCOLS.glob('*.yaml') if p.stem != 'none'))})"),
     ({"manipulation_block": "deprivaton"}, "manipulation_block: 'deprivaton' is not a block of protocol "
      "rem_deprivation (blocks: baseline, deprivation, recovery)"),
     ({"quick": {"seeds": "0-7"}}, "quick.seeds: '0-7': comma-separated whole numbers (0,1,2)"),

@@ -158,3 +158,30 @@ def test_dose_response_refuses_bad_drugs_and_doses(capsys):
             dose_response.main(argv)
         err = capsys.readouterr().err
         assert stop.value.code == 2 and err.count("\n") == 1 and says in err, err
+
+
+def test_a_shrunken_night_architecture_end_to_end(tmp_path, cli_env):
+    """The paper's night (8 cycles), human order and the five night profiles, 2 seeds of a tiny cortex for one epoch:
+    every condition is named by its protocol, the control sleeps 16 alternating steps a night and human_order the
+    same 16 in another order, the profiles their hypnograms' steps; the hypnograms are drawn."""
+    shrink = ["--seeds", "0,1", "data.train_size=64", "data.test_size=100", "cortex.channels=[3,8,16,32]",
+              "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2", "optim.batch_size=16",
+              "eval.readout_epochs=1", "eval.probes=4", "epochs=1", "device=cpu", "eval.geometry=false"]
+    done = subprocess.run([sys.executable, "-m", "sims.experiments.night_architecture", "--out", str(tmp_path), *shrink],
+                          env=cli_env, cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    names = json.loads((tmp_path / "experiment.json").read_text())["names"]
+    assert sorted(names.values()) == ["control", "depression", "healthy_older", "healthy_young", "human_order",
+                                      "insomnia", "narcolepsy"]
+    nights = {}
+    for path in tmp_path.glob("*/activity.nc"):
+        with xr.open_dataset(path) as ds:
+            name = names[str(ds.scenario.values[0])]
+            night = ds.state.values[(ds.night.values == 0)].tolist()
+            nights.setdefault(name, night)
+    assert nights["control"] == ["NREM", "REM"] * 8
+    assert sorted(nights["human_order"]) == sorted(nights["control"]) and nights["human_order"] != nights["control"]
+    assert 10 <= sum(s != "WAKE" for s in nights["healthy_young"]) <= 18  # 445 min of sleep at 30 min a step
+    effects = pd.read_csv(tmp_path / "report" / "effects.csv", keep_default_na=False, na_values=[""])
+    assert set(effects[effects.expected.notna()].verdict) <= {"confirmed", "contradicted", "inconclusive"}
+    assert (tmp_path / "report" / "hypnograms.png").stat().st_size > 1000
