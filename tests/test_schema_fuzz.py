@@ -39,6 +39,10 @@ BASE = [
     "weights:{rem:1.0}}]",
     "protocol.drugs=[{name:scopolamine,blocks:[treatment],dose:1.0}]",
 ]
+# A block sleeping hypnogram nights has no homeostat (refused: its time scale is not the hypnogram's): its keys are
+# fuzzed on BASE without the homeostat, whose first block (day 0) sleeps a profile's nights.
+HYPNOGRAM_BASE = [o.replace("{name:baseline,start:0,stop:1}", "{name:baseline,start:0,stop:1,hypnogram:{source:"
+                            "'profile:narcolepsy',minutes_per_step:120}}") for o in BASE if o != "homeostat.enabled=true"]
 # The item each `[0]` / `.KEY` of a leaf's path stands for in BASE (the block that sets every key is the second).
 ITEMS = {"protocol.blocks[0]": "protocol.blocks[1]", "keep.KEY": "keep.REM", "levels.KEY": "levels.REM",
          "weights.KEY": "weights.rem"}
@@ -50,6 +54,8 @@ VALUES = {
 
 
 def concrete(key: str) -> str:
+    if ".hypnogram." in key:
+        return key
     for general, item in ITEMS.items():
         key = key.replace(general, item)
     return key
@@ -64,14 +70,19 @@ def base():
     return compose_config(BASE)
 
 
+@pytest.fixture(scope="module")
+def hypnogram_base():
+    return compose_config(HYPNOGRAM_BASE)
+
+
 def test_every_numeric_and_string_key_declares_its_range():
     assert undeclared(PadConfig) == []
     assert len(KEYS) >= 70  # the walk reaches into lists and dicts (a broken walk would find a handful)
 
 
-def test_the_base_lives(base):
-    """The configuration every case changes runs as it is (so a refusal is the changed key's doing)."""
-    assert outcome(base, None, None) == "ran"
+def test_the_base_lives(base, hypnogram_base):
+    """The configurations every case changes run as they are (so a refusal is the changed key's doing)."""
+    assert outcome(base, None, None) == "ran" and outcome(hypnogram_base, None, None) == "ran"
 
 
 def outcome(cfg, key: str | None, value) -> str:
@@ -102,11 +113,11 @@ def outcome(cfg, key: str | None, value) -> str:
     return "ran"
 
 
-def test_every_key_every_value(base):
+def test_every_key_every_value(base, hypnogram_base):
     ends, failures = {}, []
     for key, value in CASES:
         try:
-            end = outcome(base, key, value)
+            end = outcome(hypnogram_base if ".hypnogram." in key else base, key, value)
             if end == "ran" and (isinstance(value, float) and not math.isfinite(value) or value in ("", "   ")):
                 raise AssertionError("accepted")
         except Exception as e:  # noqa: BLE001 (every way a case can go wrong is collected and reported)
