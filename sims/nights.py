@@ -7,7 +7,9 @@ lengthen it by repeating its cycle (rebound), or break it with arousals (Wake st
 length that is not a whole number of steps is rounded up with the probability of its fraction (0.75 of a 2-step
 night: 2 steps on half the nights, 1 on the others), so a dose acts on average. Drugs change levels night by night
 (neuromod.drugs). With the homeostat on, S sets each night's NREM and REM steps and NREM's intensity before the
-block's cuts, and lives what the night really held.
+block's cuts, and lives what the night really held. A block may sleep hypnograms instead of a cycle
+(sims/hypnograms.py: recorded or generated nights mapped to steps in order, their wake after sleep onset as arousal
+Wake steps, N3 steps weighted by `n3_weight`); the homeostat plans no such night (validation refuses the pair).
 
 A sleep state whose levels make it sensory-driven (REM under an SSRI) sees random training images, as arousals do,
 and learns as Wake does, but only Wake steps store episodes. Every draw comes from the brain's `night` stream, and
@@ -108,14 +110,14 @@ class NightPlanner:
         cycle, cycles = self.cycle_of(block)
         periods = [(BrainState(p.state), p.steps, 1.0) for p in cycle] * cycles  # (state, steps, NREM weight factor)
         intensity, plan = 1.0, None
-        if block is not None and block.hypnogram is not None:  # the homeostat plans no recorded night
+        recorded = block is not None and block.hypnogram is not None  # the homeostat plans no recorded night
+        if recorded:
             periods = self._hypnogram(block, day, generator)
         elif self.homeostat is not None and (block is None or block.cycle is None):
             self.homeostat.wake()
             plan = self.homeostat.plan_night()
             periods = [(BrainState.NREM, plan.nrem_steps, 1.0), (BrainState.REM, plan.rem_steps, 1.0)]
             intensity = plan.nrem_intensity
-        recorded = block is not None and block.hypnogram is not None
         planned = sum(n for state, n, _ in periods if not (recorded and state == BrainState.WAKE))
         states = self._lived(periods, block, generator)  # (state, NREM weight factor) per step
         waso = sum(s == BrainState.WAKE for s, _ in states) if recorded else 0  # a hypnogram's wake after sleep onset
