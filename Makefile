@@ -29,7 +29,7 @@ science: $(VENV)/.installed
 
 # Every experiment's quick mode, one after the other (each prints where its report is).
 experiments: $(VENV)/.installed
-	for e in rem_deprivation nrem_deprivation total_deprivation restriction fragmentation scopolamine physostigmine ssri table1; do \
+	for e in rem_deprivation nrem_deprivation total_deprivation restriction fragmentation scopolamine physostigmine ssri table1 night_architecture; do \
 		$(PY) -m sims.experiments.$$e $(ARGS) || exit $$?; done
 
 .PHONY: install run test science experiments
