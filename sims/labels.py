@@ -9,13 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sims.config import PadConfig
 from sims.registry import CONF_DIR
-from sims.resume import RUN_CONTROL, flat
-
-SETUP = ("scenario_name", "seed", "dtype", "data", "cortex", "optim.batch_size", "record") + RUN_CONTROL
-
-
-def _is_setup(key: str) -> bool:
-    return any(key == s or key.startswith(s + ".") for s in SETUP)
+from sims.identity import flat, in_label
 
 
 def baseline(scenario: str, protocol: str) -> DictConfig:
@@ -36,7 +30,7 @@ def scenario_label(config: DictConfig) -> str:
     base, mine = flat(baseline(name, protocol)), flat(config)
     overrides = []
     for k in sorted(set(base) | set(mine)):
-        if _is_setup(k) or base.get(k) == mine.get(k):
+        if not in_label(k) or base.get(k) == mine.get(k):
             continue
         if k in base and k in mine:
             overrides.append(f"{k}={mine[k]}")

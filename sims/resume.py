@@ -1,4 +1,5 @@
-"""Resuming: a run directory's checkpoint may only be continued by a configuration that describes the same brain."""
+"""Resuming: a run directory's checkpoint may only be continued by a configuration that describes the same brain
+(the keys that define it: sims.identity)."""
 import hashlib
 import json
 from pathlib import Path
@@ -6,34 +7,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from records.errors import PadError
-
-# Keys a resumed run may change: how long it lasts, where and in which memory layout it runs, and how it is watched; but
-# not the number of probe memories whose dreams every epoch logs (the file's probe axis).
-RUN_CONTROL = ("epochs", "device", "memory_format", "progress", "eval", "keep_epoch_cortex")
-FIXED_EVAL = ("eval.probes",)
-
-
-def may_change(key: str) -> bool:
-    return key.split(".")[0] in RUN_CONTROL and key not in FIXED_EVAL
-
-
-def flat(cfg: DictConfig) -> dict:
-    """Every leaf of a configuration as dotted key -> value (list items by index, enums as their names)."""
-    out = {}
-
-    def walk(node, prefix):
-        if isinstance(node, dict) and node:
-            for k, v in node.items():
-                walk(v, f"{prefix}{k}.")
-        elif isinstance(node, list) and node:
-            for k, v in enumerate(node):
-                walk(v, f"{prefix}{k}.")
-        else:
-            out[prefix[:-1]] = node
-
-    walk(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True), "")
-    return out
-
+from sims.identity import flat, may_change
 
 def check_compatible(saved: DictConfig, current: DictConfig, where: Path) -> None:
     old, new = flat(saved), flat(current)

@@ -6,7 +6,7 @@ import torch
 from records.errors import PadError
 from sims.cohort.cohort import check_shared
 from sims.labels import scenario_label
-from sims.resume import may_change
+from sims.identity import may_change
 from sims.simulator import Simulator
 from tests.helpers import live, tiny_config
 

@@ -21,21 +21,16 @@ from sims.cohort.stack import Stack
 from sims.cohort.steps import Pathways, group_step
 from sims.device import resolve_device
 from sims.phases import PHASE_OF_DRIVE
-from sims.resume import flat
+from sims.identity import flat, shared_by_cohort
 from sims.evaluation import evaluate_cohort, metric_options
 from sims.interrupts import Interrupts
 from sims.recording import record_cohort
 from sims.simulator import STREAMS, Simulator
 from world import World, load_arrays
 
-# What the brains of one cohort share: one data set on one device, one architecture, one batch shape (and so one
-# number of days per epoch). Everything else may differ: seeds, scenarios, protocols, drugs, levels, weights, lr, ...
-SHARED = ("data", "cortex.areas", "cortex.channels", "cortex.latent_dim", "cortex.leak", "optim.batch_size", "dtype",
-          "autocast", "device", "schedule.day_steps")
-
-
 def check_shared(configs: list[DictConfig]) -> None:
-    """One line naming the first key on which a brain differs from the first brain in what a cohort shares."""
+    """One line naming the first key on which a brain differs from the first brain in what a cohort shares
+    (sims.identity.shared_by_cohort)."""
     for k, cfg in enumerate(configs):
         if cfg.get("memory_format") == "channels_last":
             raise PadError(f"memory_format=channels_last: brain {k} of the cohort asks for it, but a cohort's stacked "
@@ -44,7 +39,7 @@ def check_shared(configs: list[DictConfig]) -> None:
     for k, cfg in enumerate(configs[1:], start=1):
         other = flat(cfg)
         for key in sorted(set(first) | set(other)):  # a list may be longer in one brain than in the other
-            if any(key == shared or key.startswith(shared + ".") for shared in SHARED) and first.get(key) != other.get(key):
+            if shared_by_cohort(key) and first.get(key) != other.get(key):
                 raise PadError(f"{key}={other.get(key)}: brain {k} of the cohort differs from brain 0 "
                                f"({key}={first.get(key)}); a cohort shares one data set, architecture, batch size, "
                                "dtype, autocast and device")

@@ -33,7 +33,7 @@ class Stack:
         self.exp_avg = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.exp_avg_sq = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.device = device = self.params[self.names[0]].device
-        self.autocast = brains[0].autocast  # shared by the cohort's brains (sims.cohort.SHARED)
+        self.autocast = brains[0].autocast  # shared by the cohort's brains (sims.identity.shared_by_cohort)
         self.steps = {n: torch.zeros(self.size, dtype=torch.float32, device=device) for n in self.names}  # as fused Adam
         self.zeros = {n: torch.zeros_like(p[0]) for n, p in self.params.items()}  # the gradient of an idle parameter
         self.initialized = np.zeros((self.size, len(self.names)), bool)  # has Adam state
