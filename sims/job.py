@@ -3,9 +3,7 @@
 Its own module (not run_night.py's `__main__`) so that launchers that ship the job to other processes or machines
 (joblib, submitit) pickle it by reference.
 """
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import torch
 from hydra.core.hydra_config import HydraConfig
@@ -13,22 +11,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from records.errors import Diverged, PadError
+from sims.outcomes import DIVERGED, bad_input, diverged, done, fail, stop_interrupted
 from sims.simulator import rebuild_activity, run
-
-FILES = "activity.nc, checkpoints/, .hydra/config.yaml"
-DIVERGED = 3  # exit status of a run (or of a sweep in this process with a job) whose brain diverged
-diverged_jobs: list[str] = []  # a sweep goes on past a diverged brain; its status says one diverged
-
-
-def fail(message: str, status: int) -> NoReturn:
-    print(message, file=sys.stderr)
-    sys.exit(status)
-
-
-def stop_interrupted(e: KeyboardInterrupt) -> NoReturn:
-    """A run stopped by Ctrl-C, SIGTERM or SIGUSR2 (sims.interrupts): its one line, and 128 + the signal's number
-    (130 for a KeyboardInterrupt raised elsewhere)."""
-    fail(f"\n{e or 'interrupted'}; run the same command to resume", getattr(e, "status", 130))
 
 
 def report_finished(cfg: DictConfig, run_dir: Path) -> None:
@@ -38,8 +22,8 @@ def report_finished(cfg: DictConfig, run_dir: Path) -> None:
         if rebuild_activity(cfg, run_dir):
             print(f"{run_dir / 'activity.nc'}: was missing or damaged; rebuilt from {run_dir / 'checkpoints' / 'last.pt'}")
     except PadError as e:
-        fail(f"error: {e}", 2)
-    print(f"done: {run_dir} ({FILES})")
+        bad_input(e)
+    done(run_dir)
 
 
 def run_job(cfg: DictConfig) -> None:
@@ -48,15 +32,14 @@ def run_job(cfg: DictConfig) -> None:
     try:
         run(cfg, run_dir)
     except PadError as e:
-        fail(f"error: {e}", 2)
+        bad_input(e)
     except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoint kept
-        fail(f"error: {e.filename or run_dir}: {e.strerror or e}", 2)
+        bad_input(f"{e.filename or run_dir}: {e.strerror or e}")
     except Diverged as e:
         if HydraConfig.get().mode == RunMode.MULTIRUN:
-            print(f"error: {run_dir}: {e}", file=sys.stderr)
-            diverged_jobs.append(str(run_dir))
+            diverged(run_dir, e)
             return
         fail(f"error: {e}", DIVERGED)
     except KeyboardInterrupt as e:
         stop_interrupted(e)
-    print(f"done: {run_dir} ({FILES})")
+    done(run_dir)

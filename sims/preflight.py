@@ -23,6 +23,7 @@ from records.lock import check_free, run_lock
 from records.schema import Rule
 from sims.cohort import check_shared
 from sims.device import check_device_name, resolve_device
+from sims.outcomes import already_ran
 from sims.registry import CONF_DIR, register_configs
 from sims.resume import check_compatible
 from sims.validation import check_data_fits, class_counts, validate
@@ -66,7 +67,7 @@ def preflight(args: list[str], locks: ExitStack) -> tuple[Path, DictConfig] | No
             done = epochs_done(cfg, run_dir, here=runs_here)
             if done >= cfg.epochs and not multirun:
                 locks.enter_context(run_lock(run_dir))
-                print(f"{run_dir}: already ran {done} epochs (epochs={cfg.epochs}); nothing to do")
+                already_ran(run_dir, done, cfg.epochs)
                 return run_dir, cfg
         if cohort_size is not None:  # hydra/launcher=cohort: each cohort (consecutive jobs) shares data, cortex, ...
             for start in range(0, len(configs), cohort_size):

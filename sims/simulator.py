@@ -25,6 +25,7 @@ from sims.config import Autocast, MemoryFormat, PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
 from sims.interrupts import Interrupts
+from sims.outcomes import already_ran
 from sims.phases import StepResult, nrem_step, rem_step, wake_step
 from sims.recorder import Recorder
 from sims.resume import check_compatible
@@ -298,6 +299,6 @@ def run(cfg: DictConfig, run_dir: Path) -> Path:
     with run_lock(run_dir):
         simulator = Simulator(cfg, run_dir)
         if simulator.epoch > cfg.epochs:
-            print(f"{run_dir}: already ran {simulator.epoch - 1} epochs (epochs={cfg.epochs}); nothing to do")
+            already_ran(run_dir, simulator.epoch - 1, cfg.epochs)
             return simulator.run_dir
         return simulator.run()

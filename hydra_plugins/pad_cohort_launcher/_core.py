@@ -6,11 +6,10 @@ and `overrides.yaml` and sets up logging exactly as for a lone job; the task it 
 config (without the `hydra` node, what `sims.job.run_job` gets) and its run directory. Then `sims.cohort.run_cohort`
 trains the chunk together. How a brain ends is reported as `sims.job` reports it for a lone job of a sweep: `done:
 RUN_DIR (...)`; a diverged brain is one line on stderr, the sweep goes on and `run_night.py` exits with 3 at its end
-(`sims.job.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130 (SIGTERM 143, SIGUSR2
+(`sims.outcomes.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130 (SIGTERM 143, SIGUSR2
 140, each after saving every brain's checkpoint).
 """
 import logging
-import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -21,7 +20,8 @@ from omegaconf import DictConfig, open_dict
 
 from records.errors import PadError
 from sims.cohort import run_cohort
-from sims.job import FILES, diverged_jobs, fail, report_finished, stop_interrupted
+from sims.job import report_finished
+from sims.outcomes import already_ran, bad_input, diverged, done, stop_interrupted
 from sims.preflight import check_hydra_keys, epochs_done, runs_elsewhere
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
     try:
         check_hydra_keys(config, multirun=True)  # preflight checked them already; a launcher may be reached without it
     except PadError as e:
-        fail(f"error: {e}", 2)
+        bad_input(e)
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     Path(str(config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
     size = int(launcher.size)
@@ -71,9 +71,9 @@ def train_in_process(cohorts: list[list[Job]], vectorize: str) -> list[list[str 
         try:
             outcomes.append(train_cohort(jobs, vectorize))
         except PadError as e:
-            fail(f"error: {e}", 2)
+            bad_input(e)
         except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoints kept
-            fail(f"error: {os_error(e)}", 2)
+            bad_input(os_error(e))
         except KeyboardInterrupt as e:
             stop_interrupted(e)
     return outcomes
@@ -125,21 +125,20 @@ def _report(jobs: list[Job], outcomes: list[str | None]) -> None:
     """How each brain of a cohort ended, as sims.job says it for a lone job of a sweep."""
     for (cfg, run_dir), outcome in zip(jobs, outcomes):
         if outcome is None:
-            print(f"done: {run_dir} ({FILES})")
+            done(run_dir)
         else:  # its divergence diagnosis: the sweep goes on, exit 3 at its end
-            print(f"error: {run_dir}: {outcome}", file=sys.stderr)
-            diverged_jobs.append(str(run_dir))
+            diverged(run_dir, outcome)
 
 
 def _epochs_lived(cfg: DictConfig, run_dir: Path, here: bool) -> int:
     try:
         return epochs_done(cfg, run_dir, here)
     except PadError as e:
-        fail(f"error: {e}", 2)
+        bad_input(e)
 
 
 def _report_finished(cfg: DictConfig, run_dir: Path, lived: int) -> None:
     """What a rerun of a finished brain says (sims.simulator.run, then sims.job); a missing or damaged activity file
     is rebuilt from the checkpoint, as run_night.py does for a finished lone run."""
-    print(f"{run_dir}: already ran {lived} epochs (epochs={cfg.epochs}); nothing to do")
+    already_ran(run_dir, lived, cfg.epochs)
     report_finished(cfg, run_dir)

@@ -15,7 +15,7 @@ from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
 from omegaconf import OmegaConf
 
 from records.errors import PadError, first_line
-from sims.job import fail
+from sims.outcomes import BAD_INPUT, bad_input, fail
 
 from ._core import Job, os_error, train_cohort
 
@@ -47,7 +47,7 @@ def train_by_submitit(cohorts: list[list[Job]], cluster: str, params: dict, vect
         with contextlib.redirect_stderr(io.StringIO()):  # submitit repeats sbatch's complaint there; said once below
             jobs = executor.map_array(CohortJob(), cohorts, [vectorize] * len(cohorts))
     except submitit.core.utils.FailedJobError as e:  # sbatch said no
-        fail(f"error: {cluster}: the cohorts' submission failed: {first_line(e)}", 2)
+        bad_input(f"{cluster}: the cohorts' submission failed: {first_line(e)}")
     log.info(f"Submitted {len(jobs)} cohort job(s): {', '.join(job.job_id for job in jobs)}")
     results = []
     for job in jobs:
@@ -56,5 +56,5 @@ def train_by_submitit(cohorts: list[list[Job]], cluster: str, params: dict, vect
         except submitit.core.utils.UncompletedJobError as e:  # killed, out of memory, ...: the node's own words
             results.append(f"error: cohort job {job.job_id} failed ({first_line(e)}); its log: {job.paths.stderr}")
     if errors := [r for r in results if isinstance(r, str)]:
-        fail("\n".join(errors), 2)
+        fail("\n".join(errors), BAD_INPUT)
     return results
