@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import torch
 
-from neuromod import BrainState, Drive, NeuromodController, Neuromodulators, Plasticity
+from neuromod import BrainState, NeuromodController, Neuromodulators, Plasticity
 from neuromod.drugs import DRUGS, apply, effect
 from sims.config import Block, BlockUnit, PadConfig
 from sims.homeostat import Homeostat
 from sims.hypnograms import load_nights, lived, max_steps, runs
-
-PHASE_OF = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
+from sims.phases import PHASES
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ class NightPlanner:
         if levels not in self._plasticity:
             self._plasticity[levels] = self.controller.plasticity(levels)
         plasticity = self._plasticity[levels]
-        phase = PHASE_OF[plasticity.drive]
+        phase = PHASES[plasticity.drive].name
         weight = getattr(self.cfg.phases, phase).weight
         if block is not None and phase in block.weights:
             weight = float(block.weights[phase])

@@ -26,17 +26,15 @@ from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
 from sims.interrupts import Interrupts
 from sims.outcomes import already_ran
-from sims.phases import StepResult, nrem_step, rem_step, wake_step
+from sims.phases import PHASES, StepResult
 from sims.recorder import Recorder
 from sims.resume import check_compatible
-from sims.nights import PHASE_OF, Night, NightPlanner, PlannedStep
+from sims.nights import Night, NightPlanner, PlannedStep
 from sims.streams import Streams
 from sims.recording import RecordingPlan, Recordings
 from sims.validation import check_data_fits, class_counts, store_capacity, validate
 from world import World, load_arrays
 
-PHASES = {Drive.SENSORY: wake_step, Drive.REPLAY: nrem_step, Drive.RECOMBINATION: rem_step}
-STREAMS = {Drive.SENSORY: "wake", Drive.REPLAY: "nrem", Drive.RECOMBINATION: "rem"}
 
 
 class DayPlan(NamedTuple):
@@ -106,9 +104,9 @@ class Simulator:
         """Day `day_in_epoch` of the epoch and the night after it (as the protocol plans it); then the next day."""
         plan = self.plan_day()
         for k, step in enumerate(plan.night.steps):
-            drive = step.plasticity.drive
+            phase = PHASES[step.plasticity.drive]
             inputs = self.step_inputs(plan, k, step)
-            result = PHASES[drive](self.brain, inputs, step.plasticity, self.phase_config(step), self.streams[STREAMS[drive]])
+            result = phase.step(self.brain, inputs, step.plasticity, self.phase_config(step), self.streams[phase.name])
             self.after_step(plan, k, step, result)
         self.day_in_epoch += 1
         if self.recording_due:
@@ -131,7 +129,7 @@ class Simulator:
             return self.world.batch(self.order, plan.first_batch + k).to(self.dtype)
         strategy = cfg.hippocampus.replay if drive == Drive.REPLAY else cfg.hippocampus.recombination
         return recall(self.brain.hippocampus, strategy, cfg.hippocampus, plan.day, cfg.optim.batch_size,
-                      self.day_in_epoch == 0, self.streams[STREAMS[drive]])
+                      self.day_in_epoch == 0, self.streams[PHASES[drive].name])
 
     def after_step(self, plan: "DayPlan", k: int, step: PlannedStep, result: StepResult) -> None:
         """Store the step's episodes (Wake only: not a sleep state a drug made sensory) and log its figures."""
@@ -143,7 +141,7 @@ class Simulator:
         """The phase config of a step's drive (wake, nrem, rem) with the step's loss weight."""
         drive, weight = step.plasticity.drive, step.weight
         if (drive, weight) not in self._phases:
-            phase = getattr(self.cfg.phases, PHASE_OF[drive])
+            phase = getattr(self.cfg.phases, PHASES[drive].name)
             self._phases[drive, weight] = phase if phase.weight == weight else replace(phase, weight=weight)
         return self._phases[drive, weight]
 

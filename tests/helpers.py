@@ -25,3 +25,10 @@ def live(sim, epochs: int) -> None:
         while not sim.epoch_done:
             sim.live_day()
         sim.end_epoch()
+
+
+class SpiedPhase:
+    """A phase of sims.phases.PHASES whose lone-brain step is `spy` (a test's window on each step)."""
+
+    def __init__(self, phase, spy):
+        self.name, self.step = phase.name, spy

@@ -7,9 +7,9 @@ import xarray as xr
 
 from neuromod import Drive
 from records.errors import Diverged
-from sims.phases import StepResult
-from sims.simulator import PHASES, Simulator
-from tests.helpers import tiny_config
+from sims.phases import PHASES, StepResult
+from sims.simulator import Simulator
+from tests.helpers import SpiedPhase, tiny_config
 
 CLI_TINY = ["data=shapes", "data.train_size=320", "data.test_size=100", "cortex.channels=[3,8,16,32]",
             "cortex.latent_dim=32", "record.units_per_area=16", "record.probes_per_class=2", "optim.batch_size=16", "eval.readout_epochs=2", "progress=false", "device=cpu",
@@ -33,7 +33,7 @@ def test_a_diverging_run_stops_with_a_one_line_diagnosis(run_night, cli_cwd, ove
 
 def test_divergence_keeps_the_last_good_checkpoint_and_marks_the_bad_values(tmp_path, monkeypatch):
     sim = Simulator(tiny_config("data.train_size=64", "optim.batch_size=16", "eval.every=0", "epochs=3"), tmp_path)
-    nrem = PHASES[Drive.REPLAY]
+    nrem = PHASES[Drive.REPLAY].step
 
     def nan_in_epoch_2(brain, inputs, plasticity, cfg, generator):
         result = nrem(brain, inputs, plasticity, cfg, generator)
@@ -41,7 +41,7 @@ def test_divergence_keeps_the_last_good_checkpoint_and_marks_the_bad_values(tmp_
             return StepResult({"loss_latent": torch.tensor(float("nan"))})
         return result
 
-    monkeypatch.setitem(PHASES, Drive.REPLAY, nan_in_epoch_2)
+    monkeypatch.setitem(PHASES, Drive.REPLAY, SpiedPhase(PHASES[Drive.REPLAY], nan_in_epoch_2))
     original_run_epoch = sim._run_epoch
     checkpoint = {}
 

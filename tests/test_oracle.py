@@ -11,10 +11,11 @@ import torch
 import xarray as xr
 
 from cortex import Cortex, to_activity
-from sims.simulator import PHASES, Simulator
+from sims.phases import PHASES
+from sims.simulator import Simulator
 from sims.streams import Streams
 from tests.authors_iteration import FLAGS, AuthorsIteration, Flags
-from tests.helpers import live, tiny_config
+from tests.helpers import SpiedPhase, live, tiny_config
 
 RTOL = 1e-10
 # Both sides use PyTorch's fused Adam kernel: Adam's arithmetic is not what is tested, and its implementations round
@@ -135,12 +136,12 @@ def test_oracle_every_weight_adam_state_and_logged_figure(case, semantics, tmp_p
 def test_the_recorder_logs_exactly_what_each_step_returned(tmp_path, monkeypatch):
     """Each logged value at each (step, variable) is the value the phase step returned there; NaN elsewhere."""
     returned = []  # per step of the run, in order: the figures returned
-    for drive, step in list(PHASES.items()):
-        def spy(*args, _step=step):
+    for drive, phase in list(PHASES.items()):
+        def spy(*args, _step=phase.step):
             result = _step(*args)
             returned.append({k: v.numpy().copy() for k, v in result.figures.items()})
             return result
-        monkeypatch.setitem(PHASES, drive, spy)
+        monkeypatch.setitem(PHASES, drive, SpiedPhase(phase, spy))
     sim = Simulator(tiny_config("scenario=pad", *SMALL), tmp_path)
     live(sim, EPOCHS)
     with xr.open_dataset(tmp_path / "activity.nc") as ds:

@@ -8,7 +8,7 @@ from cortex.population import NAMES as POPULATION
 from neuromod import BrainState, NeuromodController
 from sims.brain import Brain
 from sims.config import IdleParameters, NremPhase, OptimConfig, RemPhase, WakePhase
-from sims.phases import nrem_step, rem_step, wake_step
+from sims.phases import NREM as NREM_PHASE, REM as REM_PHASE, WAKE as WAKE_PHASE
 from sims.phases.learning import discriminator_loss
 
 CONTROLLER = NeuromodController()
@@ -48,7 +48,7 @@ def test_wake_changes_both_pathways_and_returns_the_episode():
     before = snapshot(brain)
     x = images()
     z_expected = brain.cortex.encode(x).z.detach()
-    figures, z = wake_step(brain, x, WAKE, WakePhase(), gen)  # a StepResult: (figures, episodes)
+    figures, z = WAKE_PHASE.step(brain, x, WAKE, WakePhase(), gen)  # a StepResult: (figures, episodes)
     g = groups(brain)
     assert changed(before, brain) == g["trunk"] | g["latent_head"] | g["discriminator"] | g["G"]
     assert torch.equal(z, z_expected)  # the episode is z before the update
@@ -59,7 +59,7 @@ def test_wake_without_ach_has_no_discriminator_teaching():
     brain, gen = make_brain(), torch.Generator().manual_seed(0)
     before = snapshot(brain)
     plasticity = CONTROLLER.plasticity(CONTROLLER.levels(BrainState.WAKE).__class__(ach=0.0, na=1.0))
-    figures, _ = wake_step(brain, images(), plasticity, WakePhase(), gen)
+    figures, _ = WAKE_PHASE.step(brain, images(), plasticity, WakePhase(), gen)
     assert "loss_discriminator" not in figures
     assert not changed(before, brain) & groups(brain)["discriminator"]
 
@@ -68,7 +68,7 @@ def test_nrem_changes_only_the_encoders_trunk_and_latent_head():
     brain, gen = make_brain(), torch.Generator().manual_seed(0)
     before, g_opt = snapshot(brain), copy.deepcopy(brain.generator_optimizer.state_dict())
     episodes = torch.randn(16, 32, generator=gen)
-    figures = nrem_step(brain, episodes, NREM, NremPhase(), gen).figures
+    figures = NREM_PHASE.step(brain, episodes, NREM, NremPhase(), gen).figures
     g = groups(brain)
     assert changed(before, brain) == g["trunk"] | g["latent_head"]
     assert brain.generator_optimizer.state_dict() == g_opt  # G's Adam state untouched
@@ -87,7 +87,7 @@ def test_rem_moves_g_up_and_e_down_the_rem_loss_gradient_as_one_adam_step():
     grads = dict(zip(params, torch.autograd.grad(loss, list(params.values()), allow_unused=True)))
     lr, eps = OptimConfig().lr, 1e-8  # float32 rounding of a 0.02-sized weight is ~2e-9
     before = snapshot(brain)
-    rem_step(brain, seeds, REM, RemPhase(), gen)
+    REM_PHASE.step(brain, seeds, REM, RemPhase(), gen)
     g = groups(brain)
     after = brain.cortex.state_dict()
     for name in g["trunk"] | g["discriminator"]:  # E descends: theta - lr * g / (|g| + eps)
@@ -112,11 +112,11 @@ def same_states(a, b) -> bool:
 
 def test_switched_off_rem_and_frozen_idle_nrem_leave_weights_and_optimizer_state_untouched():
     brain, gen = make_brain(idle="frozen"), torch.Generator().manual_seed(0)
-    wake_step(brain, images(), WAKE, WakePhase(), gen)  # give the optimizers some state
+    WAKE_PHASE.step(brain, images(), WAKE, WakePhase(), gen)  # give the optimizers some state
     before, states = snapshot(brain), optimizer_states(brain)
     episodes = torch.randn(16, 32, generator=gen)
-    assert nrem_step(brain, episodes, NREM, NremPhase(weight=0.0), gen).figures == {}
-    assert rem_step(brain, episodes, REM, RemPhase(weight=0.0), gen).figures == {}
+    assert NREM_PHASE.step(brain, episodes, NREM, NremPhase(weight=0.0), gen).figures == {}
+    assert REM_PHASE.step(brain, episodes, REM, RemPhase(weight=0.0), gen).figures == {}
     assert not changed(before, brain)
     assert same_states(optimizer_states(brain), states)
 
@@ -126,10 +126,10 @@ def test_momentum_semantics_moves_idle_parameters_on_their_adam_momentum_alone()
     with moments (m, v) at step t and gradient 0 is -lr * (b1 m / (1 - b1^(t+1))) / (sqrt(b2 v / (1 - b2^(t+1))) + eps).
     G (not plastic in NREM) and the REM slot with R = 0 stay untouched."""
     brain, gen = make_brain(idle="momentum"), torch.Generator().manual_seed(0)
-    wake_step(brain, images(), WAKE, WakePhase(), gen)
+    WAKE_PHASE.step(brain, images(), WAKE, WakePhase(), gen)
     before, states = snapshot(brain), optimizer_states(brain)
     lr, (b1, b2), eps = OptimConfig().lr, (OptimConfig().beta1, OptimConfig().beta2), 1e-8
-    assert nrem_step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(weight=0.0), gen).figures == {}
+    assert NREM_PHASE.step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(weight=0.0), gen).figures == {}
     encoder = brain.encoder_optimizer
     names = {id(p): n for n, p in brain.cortex.named_parameters()}
     for k, p in enumerate(p for group in encoder.param_groups for p in group["params"]):
@@ -140,18 +140,18 @@ def test_momentum_semantics_moves_idle_parameters_on_their_adam_momentum_alone()
         assert float(encoder.state[p]["step"]) == t
     assert not changed(before, brain) & groups(brain)["G"]
     after_nrem = snapshot(brain)
-    rem_step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(weight=0.0), gen)
+    REM_PHASE.step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(weight=0.0), gen)
     assert not changed(after_nrem, brain)
 
 
 def test_momentum_semantics_moves_the_discriminator_head_in_nrem_and_the_latent_head_in_rem():
     for idle, moves in (("momentum", True), ("frozen", False)):
         brain, gen = make_brain(idle=idle), torch.Generator().manual_seed(0)
-        wake_step(brain, images(), WAKE, WakePhase(), gen)
+        WAKE_PHASE.step(brain, images(), WAKE, WakePhase(), gen)
         g = groups(brain)
         before = snapshot(brain)
-        nrem_step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(), gen)
+        NREM_PHASE.step(brain, torch.randn(16, 32, generator=gen), NREM, NremPhase(), gen)
         assert bool(changed(before, brain) & g["discriminator"]) == moves, idle
         before = snapshot(brain)
-        rem_step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(), gen)
+        REM_PHASE.step(brain, torch.randn(16, 32, generator=gen), REM, RemPhase(), gen)
         assert bool(changed(before, brain) & g["latent_head"]) == moves, idle

@@ -20,8 +20,9 @@ from records.variables import logged_flag_attrs
 from sims.cohort import run_cohort
 from sims.phases import nrem, rem, wake
 from sims.recorder import Recorder
-from sims.simulator import PHASES, Simulator, run
-from tests.helpers import live, tiny_config
+from sims.phases import PHASES
+from sims.simulator import Simulator, run
+from tests.helpers import SpiedPhase, live, tiny_config
 
 SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "epochs=2"]
 AREAS = ["V1", "V2", "V4", "IT", "z"]
@@ -104,13 +105,13 @@ def test_logged_figures_equal_a_forward_pass_and_statistics_by_hand(tmp_path, mo
     recombined seeds)."""
     seen = {}  # drive -> (step index, cortex before the step, inputs, the step's generator state, phase config)
     calls = []
-    for drive, step in list(PHASES.items()):
-        def spy(brain, inputs, plasticity, cfg, generator, _step=step, _drive=drive):
+    for drive, phase in list(PHASES.items()):
+        def spy(brain, inputs, plasticity, cfg, generator, _step=phase.step, _drive=drive):
             if _drive not in seen:
                 seen[_drive] = (len(calls), copy.deepcopy(brain.cortex), inputs.clone(), generator.get_state(), cfg)
             calls.append(_drive)
             return _step(brain, inputs, plasticity, cfg, generator)
-        monkeypatch.setitem(PHASES, drive, spy)
+        monkeypatch.setitem(PHASES, drive, SpiedPhase(phase, spy))
     sim = Simulator(tiny_config(*SMALL, "dtype=float64", "epochs=1"), tmp_path)
     live(sim, 1)
     leak = sim.cfg.cortex.leak

@@ -20,12 +20,12 @@ from records.lock import run_lock
 from sims.cohort.stack import Stack
 from sims.cohort.steps import Pathways, group_step
 from sims.device import resolve_device
-from sims.phases import PHASE_OF_DRIVE
+from sims.phases import PHASES
 from sims.identity import flat, shared_by_cohort
 from sims.evaluation import evaluate_cohort, metric_options
 from sims.interrupts import Interrupts
 from sims.recording import record_cohort
-from sims.simulator import STREAMS, Simulator
+from sims.simulator import Simulator
 from world import World, load_arrays
 
 def check_shared(configs: list[DictConfig]) -> None:
@@ -101,7 +101,7 @@ class Cohort:
         for i, plan in plans.items():
             if k < len(plan.night.steps):
                 member, step = self.members[i], plan.night.steps[k]
-                phase, cfg = PHASE_OF_DRIVE[step.plasticity.drive], member.phase_config(step)
+                phase, cfg = PHASES[step.plasticity.drive], member.phase_config(step)
                 key = (phase, phase.structure(step.plasticity, cfg), step.plasticity.generator_plastic)
                 groups.setdefault(key, []).append((i, step, member.step_inputs(plan, k, step), cfg))
         return groups
@@ -110,7 +110,7 @@ class Cohort:
         """One step of a group: each brain's own draws, the group's pass and update, each brain's episodes and figures."""
         members = self.members
         draws = [phase.arguments(members[i].brain.cortex, inputs, step.plasticity, cfg,
-                                 members[i].streams[STREAMS[step.plasticity.drive]])
+                                 members[i].streams[PHASES[step.plasticity.drive].name])
                  for i, step, inputs, cfg in group] if structure.loss else []
         results = group_step(self.stack, self.pathways, [i for i, *_ in group], phase, structure,
                              [step.plasticity for _, step, _, _ in group], draws, self.vectorized)

@@ -1,15 +1,16 @@
-"""The three phase steps. Each is a Phase (sims.phases.learning): its draws from the brain's random stream, a pure
-loss function of the weights, and the structure of its update; `phase_step` makes of it at most one backward pass
+"""The three phases and their registry, PHASES (the drive a step's plasticity has -> its Phase). Each Phase
+(sims.phases.learning) knows its name (its config, loss weight key and random stream), its draws from the brain's
+stream, a pure loss function of the weights, and the structure of its update; `Phase.step` makes of it at most one
+backward pass
 and one update per plastic pathway of a lone brain, and a cohort maps the same loss function over its brains.
 A step returns a StepResult: its figures as device tensors (0-d; (areas,) for the per-area population statistics of
 cortex.population; no host synchronisation), and the episodes it made for the hippocampus (Wake)."""
 from neuromod import Drive
 from sims.phases.learning import Phase, StepResult, Structure
-from sims.phases.nrem import NREM, nrem_step
-from sims.phases.rem import REM, rem_step
-from sims.phases.wake import WAKE, wake_step
+from sims.phases.nrem import NREM
+from sims.phases.rem import REM
+from sims.phases.wake import WAKE
 
-PHASE_OF_DRIVE = {Drive.SENSORY: WAKE, Drive.REPLAY: NREM, Drive.RECOMBINATION: REM}
+PHASES = {Drive.SENSORY: WAKE, Drive.REPLAY: NREM, Drive.RECOMBINATION: REM}  # the registry: what each drive runs
 
-__all__ = ["NREM", "PHASE_OF_DRIVE", "Phase", "REM", "StepResult", "Structure", "WAKE", "nrem_step", "rem_step",
-           "wake_step"]
+__all__ = ["NREM", "PHASES", "Phase", "REM", "StepResult", "Structure", "WAKE"]

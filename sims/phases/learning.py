@@ -29,14 +29,21 @@ class Structure(NamedTuple):
 class Phase(NamedTuple):
     """A phase as data, so that a lone brain and a cohort run the same science.
 
-    structure(plasticity, cfg) -> Structure; arguments(cortex, inputs, plasticity, cfg, generator) -> the positional
+    name: wake, nrem or rem: its config (`phases.NAME`), its loss weight's key in a block's `weights`, and the brain's
+    random stream its draws come from; structure(plasticity, cfg) -> Structure; arguments(cortex, inputs, plasticity, cfg, generator) -> the positional
     arguments of losses after the cortex: tensors (inputs and the step's own random draws, drawn from the brain's own
     stream; the cortex only gives their shapes) and numbers (weights, targets, gains); losses(cortex, *arguments, **options) -> (loss, figures, episodes or None),
     a pure function of the weights, which a cohort maps over its brains (torch.func)."""
 
+    name: str
     structure: Callable[[Plasticity, Any], Structure]
     arguments: Callable[[Cortex, Tensor, Plasticity, Any, torch.Generator], tuple]
     losses: Callable[..., tuple[Tensor, dict[str, Tensor], Tensor | None]]
+
+    def step(self, brain: Brain, inputs: Tensor, plasticity: Plasticity, cfg, generator: torch.Generator) -> StepResult:
+        """One step of a lone brain (phase_step): inputs are Wake's images (batch, 3, 32, 32), NREM's episodes or REM's
+        seeds (batch, latent_dim); Wake's StepResult carries the episodes, z before the update, detached."""
+        return phase_step(self, brain, inputs, plasticity, cfg, generator)
 
 
 def phase_step(phase: Phase, brain: Brain, inputs: Tensor, plasticity: Plasticity, cfg,

@@ -8,7 +8,7 @@ from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import NremPhase
-from sims.phases.learning import Phase, StepResult, Structure, phase_step
+from sims.phases.learning import Phase, StepResult, Structure
 
 
 def structure(plasticity: Plasticity, cfg: NremPhase) -> Structure:
@@ -34,9 +34,4 @@ def losses(cortex: Cortex, episodes: Tensor, mask: Tensor, weight) -> tuple[Tens
     return weight * latent, {"loss_latent": latent} | population_statistics(activities + (z,)), None
 
 
-NREM = Phase(structure, arguments, losses)
-
-
-def nrem_step(brain: Brain, episodes: Tensor, plasticity: Plasticity, cfg: NremPhase,
-              generator: torch.Generator) -> StepResult:
-    return phase_step(NREM, brain, episodes, plasticity, cfg, generator)
+NREM = Phase("nrem", structure, arguments, losses)

@@ -7,7 +7,7 @@ from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import RemPhase
-from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss, phase_step
+from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss
 
 
 def structure(plasticity: Plasticity, cfg: RemPhase) -> Structure:
@@ -32,9 +32,4 @@ def losses(cortex: Cortex, seeds: Tensor, target, scale) -> tuple[Tensor, dict[s
     return scale * fake, figures | population_statistics(activities + (z,)), None
 
 
-REM = Phase(structure, arguments, losses)
-
-
-def rem_step(brain: Brain, seeds: Tensor, plasticity: Plasticity, cfg: RemPhase,
-             generator: torch.Generator) -> StepResult:
-    return phase_step(REM, brain, seeds, plasticity, cfg, generator)
+REM = Phase("rem", structure, arguments, losses)

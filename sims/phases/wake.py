@@ -8,7 +8,7 @@ from cortex.population import population_statistics
 from neuromod import Plasticity
 from sims.brain import Brain
 from sims.config import WakePhase
-from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss, kl_divergence, phase_step
+from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss, kl_divergence
 
 
 def structure(plasticity: Plasticity, cfg: WakePhase) -> Structure:
@@ -43,10 +43,4 @@ def losses(cortex: Cortex, x: Tensor, noise: Tensor | None, noise_std, weight, t
     return loss, figures, enc.z
 
 
-WAKE = Phase(structure, arguments, losses)
-
-
-def wake_step(brain: Brain, x: Tensor, plasticity: Plasticity, cfg: WakePhase,
-              generator: torch.Generator) -> StepResult:
-    """x: (batch, 3, 32, 32). The episodes are z (batch, latent_dim) before the update, detached."""
-    return phase_step(WAKE, brain, x, plasticity, cfg, generator)
+WAKE = Phase("wake", structure, arguments, losses)
