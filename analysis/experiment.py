@@ -12,6 +12,7 @@ the experiment's script:
    "manipulation_block": NAME (optional), "names": {LABEL: short name} (optional, for figures and table),
    "published": {LABEL: {NAME: {"mean", "sem", "n", "epoch"}}} (optional: published figures shown beside),
    "notes": TEXT (optional: the design, what the conditions hold equal),
+   "pilot": TEXT (optional: what the mode's pilot found, on seeds the report never uses),
    "axis": {"name": NAME, "values": {LABEL: number}} (optional: a dose; the report draws effects against it),
    "matched": {LABEL: LABEL} (optional: a manipulated condition's matched control, itself a manipulated condition
               that holds equal what the manipulation should not change; the predictions are tested against it)}
@@ -128,6 +129,7 @@ class Experiment:
     published: dict = field(default_factory=dict)  # label -> metric -> {"mean", "sem", "n", "epoch"}
     matched: dict = field(default_factory=dict)  # manipulated label -> the label of its matched control
     notes: str = ""  # the design: what the manipulated brains and their controls hold equal
+    pilot: str = ""  # what the mode's pilot found (seeds the report never uses), and what this scale can answer
     axis: dict = field(default_factory=dict)  # {"name": "dose", "values": {label: number}}: a numeric axis
 
     def reference(self, label: str) -> str:
@@ -161,6 +163,8 @@ def read_experiment(folder: Path) -> Experiment:
             raise PadError(f"{path}: prediction of {p['metric']}: at must be manipulation or end")
     if not spec["manipulated"]:
         raise PadError(f"{path}: \"manipulated\" names no condition")
+    if not all(isinstance(spec.get(k, ""), str) for k in ("notes", "pilot")):
+        raise PadError(f"{path}: \"notes\" and \"pilot\" must be text")
     if not isinstance(spec.get("names", {}), dict) or not isinstance(spec.get("manipulation_block", ""), str):
         raise PadError(f"{path}: \"names\" must be an object, \"manipulation_block\" a block's name")
     axis = spec.get("axis", {})
@@ -424,6 +428,7 @@ def markdown(table: pd.DataFrame, experiment: Experiment, conditions: pd.DataFra
     lines = [f"# {experiment.title}", "", f"Experiment `{experiment.name}`, {experiment.mode} mode; control: "
              f"{experiment.short(experiment.control)}.", *(["", f"Design: {experiment.notes}"] if experiment.notes
                                                            else []),
+             *(["", f"Pilot: {experiment.pilot}"] if experiment.pilot else []),
              "", "## Summary", "", *summary(table, experiment), "",
              *conditions_markdown(conditions if conditions is not None else pd.DataFrame(), experiment),
              "## Effects", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

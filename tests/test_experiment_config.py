@@ -18,7 +18,7 @@ from sims.experiments.dose_response import experiment as dose_response
 
 QUICK = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",
          "cortex.latent_dim=64", "record.units_per_area=64", "optim.batch_size=32", "eval.readout_epochs=5",
-         "eval.geometry=true", "epochs=6", "progress=false", "keep_epoch_cortex=false"]  # modes.yaml, by hand
+         "eval.geometry=true", "progress=false", "keep_epoch_cortex=false", "epochs=12"]  # modes.yaml, by hand
 
 
 def one_line_exit(capsys, argv: list[str]) -> str:
@@ -47,22 +47,23 @@ def test_the_group_holds_every_experiment_script():
 
 
 def test_modes_lay_the_experiments_settings_over_the_defaults():
-    rem = design.load("rem_deprivation").modes  # quick: epochs=12, its own blocks and 8 seeds
-    assert list(rem["quick"].overrides) == [*[o for o in QUICK if o != "epochs=6"], "epochs=12"]
+    rem = design.load("rem_deprivation").modes  # nothing of its own: the piloted 12 epochs, 8 seeds
+    assert list(rem["quick"].overrides) == QUICK
     assert rem["quick"].blocks == ("protocol.blocks.0.stop=3", "protocol.blocks.1.start=3",
                                    "protocol.blocks.1.stop=13", "protocol.blocks.2.start=13")
     assert rem["quick"].seeds == "0,1,2,3,4,5,6,7"
     assert rem["full"] == design.Mode(("data=cifar10", "epochs=50", "eval.geometry=true"), (), "0,1,2,3")
-    ssri = design.load("ssri").modes["quick"]  # nothing of its own
-    assert list(ssri.overrides) == QUICK and ssri.seeds == "0,1,2" and ssri.blocks == (
-        "protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5", "protocol.blocks.2.start=5")
+    night = design.load("night_architecture").modes["quick"]  # its own overrides replace those of the same key
+    assert list(night.overrides) == [*[o for o in QUICK if o not in ("data.train_size=2560", "epochs=12")],
+                                     "data.train_size=1280", "epochs=4"]
+    assert night.seeds == "0,1,2" and night.blocks == rem["quick"].blocks
 
 
 def test_cfg_job_prints_the_experiment_and_its_two_multiruns(capsys):
     folder = runner.run(design.load("fragmentation"), ["--cfg", "job", "--seeds", "4,5", "epochs=7"])
     out = capsys.readouterr().out
     printed = yaml.safe_load(out)
-    assert printed == design.as_plain(design.load("fragmentation")) and printed["quick"]["seeds"] == "0,1,2"
+    assert printed == design.as_plain(design.load("fragmentation")) and printed["quick"]["seeds"] == "0,1,2,3,4,5,6,7"
     commands = [line.split()[1:] for line in out.splitlines() if line.startswith("#   ")]
     assert len(commands) == 2 and all("seed=4,5" in c and "epochs=7" in c for c in commands)
     assert "protocol=none" in commands[0] and "protocol.blocks.1.arousals_at=random,night_end" in commands[1]
@@ -87,7 +88,11 @@ def test_a_users_file_extends_a_group_experiment(tmp_path, capsys):
 def test_dose_response_is_checked_like_a_file():
     exp = dose_response("scopolamine", [0, 1])
     assert exp.predictions == design.load("scopolamine").predictions and exp.axis == "protocol.drugs.0.dose"
-    assert exp.modes == design.load("scopolamine").modes
+    assert exp.modes["full"] == design.load("scopolamine").modes["full"]
+    quick = exp.modes["quick"]  # the design shown in minutes: 2 epochs of treatment, 3 seeds, a pilot note saying so
+    assert quick.seeds == "0,1,2" and "epochs=6" in quick.overrides and quick.pilot.startswith("not piloted")
+    assert quick.blocks == ("protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5",
+                            "protocol.blocks.2.start=5")
 
 
 def prediction(**own) -> dict:
@@ -108,7 +113,8 @@ BAD = [  # (what the file changes of a good one, the one line's end)
      "rem_deprivation (blocks: baseline, deprivation, recovery)"),
     ({"quick": {"seeds": "0-7"}}, "quick.seeds: '0-7': comma-separated whole numbers (0,1,2)"),
     ({"quick": {"overrides": ["epochs"]}}, "quick.overrides.0: a KEY=VALUE override, not 'epochs'"),
-    ({"quick": {"epochs": 12}}, "quick.epochs: unknown key (keys: overrides, blocks, seeds)"),
+    ({"quick": {"epochs": 12}}, "quick.epochs: unknown key (keys: overrides, blocks, seeds, pilot)"),
+    ({"full": {"pilot": ["seeds 100-103"]}}, "full.pilot: a text, not ['seeds 100-103']"),
     ({"published": "maybe"}, "published: true or false, not 'maybe'"),
     ({"matched_by": {"key": "k", "manipulated": "a"}}, "matched_by.matched: missing"),
     ({"title": None}, "title: a text, not None"),

@@ -202,7 +202,15 @@ def test_a_named_manipulation_block_sets_the_time_point(folder):
     assert r.expected == "lower" and r.effect_mean == pytest.approx(0.1) and r.verdict == "inconclusive"
 
 
-@pytest.mark.parametrize("case", ["no spec", "bad json", "metric", "expected", "label", "twice"])
+def test_the_report_quotes_the_design_and_the_pilot(folder):
+    spec = json.loads((folder / "experiment.json").read_text())
+    notes, pilot = "the same seed and images", "seeds 100-103: read-out -2.00 [-5.00, +1.00]; 8 seeds may answer"
+    (folder / "experiment.json").write_text(json.dumps(spec | {"notes": notes, "pilot": pilot}))
+    lines = (experiment.main([str(folder)]) / "effects.md").read_text().splitlines()
+    assert lines[4:7] == [f"Design: {notes}", "", f"Pilot: {pilot}"]
+
+
+@pytest.mark.parametrize("case", ["no spec", "bad json", "metric", "expected", "label", "twice", "pilot"])
 def test_bad_input_is_one_line(folder, case, capsys):
     spec = dict(SPEC)
     if case == "no spec":
@@ -214,13 +222,14 @@ def test_bad_input_is_one_line(folder, case, capsys):
     else:
         spec |= {"metric": {"predictions": [{"metric": "fid", "expected": "lower", "source": ""}]},
                  "expected": {"predictions": [{"metric": "readout", "expected": "down", "source": ""}]},
-                 "label": {"manipulated": ["nope"]}}[case]
+                 "label": {"manipulated": ["nope"]}, "pilot": {"pilot": ["seeds 100-103"]}}[case]
         (folder / "experiment.json").write_text(json.dumps(spec))
     with pytest.raises(SystemExit) as exit_:
         experiment.main([str(folder)])
     err = capsys.readouterr().err
     expected = {"no spec": "no experiment.json", "bad json": "not valid JSON", "metric": "metric must be one of",
-                "expected": "expected must be one of", "label": "'nope' matches no run", "twice": "two runs of one seed"}
+                "expected": "expected must be one of", "label": "'nope' matches no run", "twice": "two runs of one seed",
+                "pilot": '"notes" and "pilot" must be text'}
     assert exit_.value.code == 2 and len(err.splitlines()) == 1 and expected[case] in err, err
     assert not (folder / "report").exists()
 

@@ -19,7 +19,8 @@ The keys (only `title`, `protocol` and `predictions` are required):
   none), names_from and names_format (the config key whose value names a manipulated condition, and how: "dose {}"),
   axis (a numeric config key drawn as the report's x axis, a dose), published (the paper's Table 1 beside each
   condition), matched_by ({key, manipulated, matched}: a manipulated brain's matched control is the one whose swept
-  key has the matched value), quick and full ({overrides, blocks, seeds}, laid over sims/experiments/conf/modes.yaml).
+  key has the matched value), quick and full ({overrides, blocks, seeds, pilot: what the mode's pilot found, quoted
+  by the report}, laid over sims/experiments/conf/modes.yaml).
 
 A bad file ends in one line naming the file and the key (`FILE: predictions.1.metric: ...`)."""
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Mode:
     overrides: tuple[str, ...] = ()  # run_night.py overrides of every brain
     blocks: tuple[str, ...] = ()  # the manipulated brains' protocol blocks (protocol.blocks.N.start=...)
     seeds: str = ""  # comma-separated
+    pilot: str = ""  # what the mode's pilot found (on seeds the report never uses); the report quotes it
 
 
 @dataclass(frozen=True)
@@ -195,13 +197,14 @@ class Checker:
         out = {}
         for mode in MODES:
             own = data.get(mode, {})
-            self.keys(own, f"{mode}.", required=(), optional=("overrides", "blocks", "seeds"))
+            self.keys(own, f"{mode}.", required=(), optional=("overrides", "blocks", "seeds", "pilot"))
             overrides = merged(base[mode]["overrides"], self.overrides(own, "overrides", f"{mode}."))
             seeds = str(own.get("seeds", base[mode]["seeds"]))
             if not all(s.strip().isdigit() for s in seeds.split(",")):
                 self.fail(f"{mode}.seeds", f"{seeds!r}: comma-separated whole numbers (0,1,2)")
             blocks = self.overrides(own, "blocks", f"{mode}.") if "blocks" in own else tuple(base[mode]["blocks"])
-            out[mode] = Mode(overrides=tuple(overrides), blocks=blocks, seeds=seeds)
+            pilot = self.text(own, "pilot", base[mode].get("pilot", ""), prefix=f"{mode}.")
+            out[mode] = Mode(overrides=tuple(overrides), blocks=blocks, seeds=seeds, pilot=pilot)
         return out
 
 
@@ -224,7 +227,7 @@ def as_plain(exp: Experiment) -> dict:
             "predictions": [{k: v for k, v in vars(p).items() if v != ""} for p in exp.predictions]}
     data = {k: v for k, v in data.items() if v not in ("", [], {})}
     modes = {mode: {"overrides": list(m.overrides), "blocks": list(m.blocks), "seeds": m.seeds}
-             for mode, m in exp.modes.items()}
+             | ({"pilot": m.pilot} if m.pilot else {}) for mode, m in exp.modes.items()}
     return data | modes
 
 

@@ -16,6 +16,14 @@ from sims.experiments.design import Experiment, as_plain, from_config, load
 from sims.experiments.runner import Parser, fail, run
 
 OWN = ("scopolamine", "physostigmine", "ssri")  # drugs with an experiment (and protocol) of their own
+# Quick mode shows the design, not an answer: every dose is a condition, so the experiments' 12 epochs x 8 seeds would
+# take about 40 minutes on 2 CPU cores; 2 epochs of treatment over 3 seeds take minutes and cannot confirm an effect.
+QUICK = {"overrides": ["epochs=6"], "seeds": "0,1,2",
+         "blocks": ["protocol.blocks.0.stop=3", "protocol.blocks.1.start=3", "protocol.blocks.1.stop=5",
+                    "protocol.blocks.2.start=5"],
+         "pilot": "not piloted. Quick mode demonstrates the design (2 epochs of treatment, 3 seeds), which cannot confirm "
+                  "an effect: the drugs' own experiments, piloted at 10 epochs of treatment, say what this scale can "
+                  "answer; --full runs the protocol's 20 epochs of treatment"}
 
 
 def experiment(drug: str, doses: list[float]) -> Experiment:
@@ -27,7 +35,8 @@ def experiment(drug: str, doses: list[float]) -> Experiment:
         "names_from": "protocol.drugs.0.dose", "names_format": "dose {}", "axis": "protocol.drugs.0.dose",
         "notes": f"the same seed, images, steps and updates at every dose and in the controls (no drug); only the "
                  f"levels of the treatment block's nights change, graded by the dose of {drug}.",
-        "predictions": as_plain(load(drug))["predictions"] if drug in OWN else []}),
+        "predictions": as_plain(load(drug))["predictions"] if drug in OWN else [],
+        "quick": QUICK}),
         f"dose_response_{drug}", "python -m sims.experiments.dose_response")
 
 

@@ -165,6 +165,7 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     manifest = {"name": exp.name, "title": exp.title, "mode": mode, "protocol": exp.protocol,
                 "control": control.pop(), "manipulated": sorted(manipulated),
                 "manipulation_block": exp.manipulation_block, "notes": exp.notes, "names": names,
+                "pilot": exp.modes[mode].pilot,
                 "predictions": predictions} | ({"published": published} if exp.published else {}) | \
         ({"matched": matched} if matched else {}) | \
         ({"axis": {"name": exp.axis.split(".")[-1], "values": axis}} if exp.axis else {})
