@@ -1,6 +1,5 @@
 """The loop: days of Wake, nights of sleep cycles, epoch-end evaluation, activity file and checkpoints."""
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -24,7 +23,7 @@ from sims.device import resolve_device
 from sims.config import Autocast, MemoryFormat, PadConfig
 from records.errors import Diverged, PadError
 from sims.evaluation import evaluate, probe_images
-from sims.interrupts import Interrupts
+from sims.driver import drive
 from sims.outcomes import already_ran
 from sims.phases import PHASES, StepResult
 from sims.recorder import Recorder
@@ -77,7 +76,6 @@ class Simulator:
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
-        self.interrupts: Interrupts | None = None  # while run() runs: the signals that stop it after a save
         self.label = ""  # printed before its epoch-end lines (a cohort names each brain's run directory)
         if self.checkpoint_path.exists():
             self._restore(load_checkpoint(self.checkpoint_path))
@@ -194,36 +192,9 @@ class Simulator:
 
     # --- the run --------------------------------------------------------------------------------------------------
     def run(self) -> Path:
-        total = self.cfg.epochs * self.days_per_epoch
-        done = (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
-        every = max(1, self.days_per_epoch // 20)
-        with Interrupts() as self.interrupts, tqdm(total=total, initial=min(done, total), unit="day",
-                                                   disable=not self.cfg.progress, dynamic_ncols=True) as bar:
-            while self.epoch <= self.cfg.epochs:
-                self._run_epoch(bar, every)
+        """Live to `epochs` (sims.driver), resuming where the checkpoint left off; Diverged if the brain diverges."""
+        drive(Lone(self))
         return self.run_dir
-
-    def _run_epoch(self, bar: tqdm, every: int) -> None:
-        if self.day_in_epoch == 0:
-            self.begin_epoch()
-        start = time.perf_counter()
-        checked = self.recorder.rows  # rows of this epoch checked for divergence
-        bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
-        while not self.epoch_done:
-            self.live_day()
-            bar.update(1)
-            if self.day_in_epoch % every == 0 or self.epoch_done:  # one host synchronisation every `every` days
-                rows = self.recorder.rows
-                self.check_health(checked, rows)
-                if self.cfg.progress:
-                    recent = self.recorder.recent(rows - checked)
-                    bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
-                    bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
-                checked = rows
-            if self.interrupts.pending is not None:
-                self.save()
-                self.interrupts.stop(f"checkpoint saved in {self.checkpoint_path}")
-        self.end_epoch(time.perf_counter() - start)
 
     def check_health(self, start: int, stop: int) -> None:
         """Raise Diverged if a figure logged in rows [start, stop) of this epoch, or any weight or Adam state, is not
@@ -274,6 +245,28 @@ class Simulator:
             self.streams.load_state_dict(state["streams"])
         except RuntimeError:
             raise PadError(f"{self.checkpoint_path}: made on another kind of device than device={self.cfg.device}") from None
+
+
+class Lone:
+    """A lone brain as sims.driver sees it: a life of one brain whose days, checks and saves are its own."""
+
+    def __init__(self, simulator: Simulator):
+        self.members, self.outcomes = [simulator], [None]
+        self.saved = f"checkpoint saved in {simulator.checkpoint_path}"
+
+    def live_day(self, front: list[int]) -> None:
+        self.members[0].live_day()
+
+    def end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
+        self.members[0].end_epoch(seconds[0])
+
+    def check_health(self, front: list[int], checked: dict[int, int]) -> None:
+        member = self.members[0]
+        member.check_health(checked[0], member.recorder.rows)  # raises Diverged
+        checked[0] = member.recorder.rows
+
+    def save(self, brains: list[int]) -> None:
+        self.members[0].save()
 
 
 def rebuild_activity(cfg: DictConfig, run_dir: Path) -> bool:
