@@ -114,9 +114,10 @@ INDEXED = ("brain", "step", "epoch", "occlusion")
 
 def check_run(ds: xr.Dataset, path: Path, needs: dict[str, str] = RUN_COORDS) -> None:
     """A PadError naming `path` unless `ds` is an activity (or evaluation) file this version reads: of the file format
-    it reads (attribute `pad_format`, records.variables.FORMAT; files without it are format 1), and holding the
+    it reads (attribute `pad_format`, records.variables.FORMAT; a pad-sleep file without it, one with a
+    `pad_version`, is format 1; a file made by hand, with neither, is read as this format), and holding the
     coordinates `needs` along their dimensions and the coordinate of each dimension in INDEXED it uses."""
-    written = ds.attrs.get("pad_format", 1)
+    written = ds.attrs.get("pad_format", 1 if "pad_version" in ds.attrs else FORMAT)
     if str(written) != str(FORMAT):
         raise PadError(f"{path}: an activity file of format {written} (pad-sleep {ds.attrs.get('pad_version', '?')}); "
                        f"this pad-sleep reads format {FORMAT}: analyse it with the version that wrote it")
@@ -232,10 +233,11 @@ def nonfinite_steps(ds: xr.Dataset, name: str) -> xr.DataArray:
 
 def diverged_day(ds: xr.Dataset) -> xr.DataArray:
     """Per brain, the first day (0-based, as the `day` coordinate) on which it diverged; NaN if it did not (or if an
-    old file cannot tell). From the file's `diverged_day` (-1: never) and from any logged non-finite step figure."""
+    file made by hand cannot tell). From the file's `diverged_day` (NaN: never) and from any logged non-finite step
+    figure."""
     days = []
     if "diverged_day" in ds:
-        days.append(ds["diverged_day"].where(ds["diverged_day"] >= 0).astype(float))
+        days.append(ds["diverged_day"].astype(float))
     for name in DEVICE_NAMES:
         if name in ds and "day" in ds.coords:
             days.append(ds["day"].where(nonfinite_steps(ds, name)).min("step").astype(float))

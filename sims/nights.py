@@ -86,6 +86,12 @@ class NightPlanner:
         stop = math.inf if block.stop is None else (block.stop - 1) * self.days_per_epoch
         return (block.start - 1) * self.days_per_epoch, stop
 
+    def block_days(self) -> list[dict]:
+        """The protocol's blocks as day ranges, in the config's order, as activity files carry them
+        (records.variables.PROTOCOL_BLOCKS): stop_day None for a block that lasts to the run's end."""
+        return [{"name": b.name, "first_day": int(first), "stop_day": None if math.isinf(stop) else int(stop)}
+                for b in self.cfg.protocol.blocks for first, stop in [self.days_of(b)]]
+
     def drug_history(self, blocks: list[str], day: int) -> tuple[int | None, int | None]:
         """(nights of treatment up to and including `day` if it is taken today else None, nights since the last
         treated night before `day` if it is not taken today else None); None, None: never taken."""

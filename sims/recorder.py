@@ -7,6 +7,7 @@ Per-step device figures go into a preallocated (capacity, columns) buffer with o
 per scalar figure, one per area for the per-area population statistics (`layout`); the buffer reaches the host at
 epoch end (or at the health checks), never per step.
 """
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -68,7 +69,7 @@ class Recorder:
         self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
         self.probe_image: np.ndarray | None = None
         self.recordings = recordings or Recordings({})  # recorded activity (sims.recording)
-        self.diverged_day, self.diagnosis = -1, None  # where and why the brain diverged (-1, None: it did not)
+        self.diverged_day, self.diagnosis = math.nan, None  # where and why the brain diverged (NaN, None: it did not)
         self._columns: dict[tuple[str, ...], tuple[Tensor, int]] = {}  # names -> (buffer columns, logged bits)
         self.buffer = torch.empty(0)
         self.rows = 0  # steps of the current epoch so far
@@ -179,7 +180,7 @@ class Recorder:
             data[v.name] = (v.dims, meta[v.name].astype(np.float32)[None], v.attrs)
         data[LOGGED.name] = (LOGGED.dims, (np.concatenate(self.logged) if self.logged else np.zeros(0, np.uint8))[None],
                              logged_flag_attrs())
-        data[DIVERGED_DAY.name] = (DIVERGED_DAY.dims, np.array([self.diverged_day], np.int64), DIVERGED_DAY.attrs)
+        data[DIVERGED_DAY.name] = (DIVERGED_DAY.dims, np.array([self.diverged_day], np.float64), DIVERGED_DAY.attrs)
         epochs = sorted(self.epochs)
         data |= self._epoch_data(epochs)
         if self.probe_image is not None:
@@ -254,7 +255,8 @@ class Recorder:
         self.buffer_logged = state["buffer_logged"].numpy()
         self.buffer_meta = {k: list(v) for k, v in state["buffer_meta"].items()}
         self.rows, self.nights = int(state["rows"]), [tuple(n) for n in state["nights"]]
-        self.diverged_day, self.diagnosis = int(state["diverged"][0]), state["diverged"][1] or None
+        day = float(state["diverged"][0])
+        self.diverged_day, self.diagnosis = day if day >= 0 else math.nan, state["diverged"][1] or None  # -1: before 2026-12-06
         self.recordings.load_state_dict(state.get("recordings", {}))  # none in checkpoints of older versions
 
     def _widened(self, values: Tensor) -> Tensor:

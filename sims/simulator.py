@@ -17,7 +17,7 @@ from sims import __version__
 from sims.brain import Brain
 from sims.labels import scenario_label
 from records.lock import run_lock
-from records.variables import FORMAT
+from records.variables import DAYS_PER_EPOCH, FORMAT, PROTOCOL_BLOCKS
 from records.checkpoints import load_checkpoint, save_checkpoint
 from sims.device import resolve_device
 from sims.config import Autocast, MemoryFormat, PadConfig
@@ -68,7 +68,8 @@ class Simulator:
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__, "pad_format": FORMAT,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
-                 "data_fingerprint": json.dumps(self.world.fingerprint)}
+                 "data_fingerprint": json.dumps(self.world.fingerprint), DAYS_PER_EPOCH: self.days_per_epoch,
+                 PROTOCOL_BLOCKS: json.dumps(self.planner.block_days())}
         self.recording = RecordingPlan.draw(cfg, self.world, self.dtype)
         self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
                                  scenario_label(config), cfg.seed, self.dtype, Recordings(self.recording.coords),

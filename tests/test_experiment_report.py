@@ -23,6 +23,8 @@ DAYS_PER_EPOCH, EPOCHS = 2, (1, 2, 3, 4)
 PROTOCOL = {"name": "rem_deprivation", "unit": "epoch", "blocks": [
     {"name": "baseline", "start": 1, "stop": 2}, {"name": "deprivation", "start": 2, "stop": 4},
     {"name": "recovery", "start": 4, "stop": None}]}  # deprivation: days 2..5, epochs 2 and 3
+BLOCK_DAYS = [{"name": "baseline", "first_day": 0, "stop_day": 2}, {"name": "deprivation", "first_day": 2, "stop_day": 6},
+              {"name": "recovery", "first_day": 6, "stop_day": None}]  # PROTOCOL in days, as the simulator writes it
 BASE = {0: 50.0, 1: 52.0, 2: 54.0, 3: 90.0}  # control read-out at epoch 1, by seed (seed 3 has no manipulated twin)
 EFFECT = {0: (0, 0, -1, 1), 1: (0, 0, -2, 2), 2: (0, 0, -6, 3)}  # manipulated minus control, by seed and epoch
 SLOPE = {"ctrl": 10.0, "depr": 20.0}  # accuracy lost per unit of drop probability
@@ -48,7 +50,8 @@ def write_run(path: Path, label: str, seed: int, base: dict = BASE, effect: dict
                 "occlusion": list(OCCLUSION_LEVELS), "step": np.arange(len(states)), "state": ("step", states),
                 "day": ("step", day), "step_epoch": ("step", 1 + day // DAYS_PER_EPOCH),
                 "night": ("step", np.where(np.array(states) == "WAKE", -1, day)), "block": ("step", block)},
-        attrs={"config": yaml.safe_dump({"scenario_name": "pad", "seed": seed, "protocol": PROTOCOL})})
+        attrs={"config": yaml.safe_dump({"scenario_name": "pad", "seed": seed, "protocol": PROTOCOL}),
+               "days_per_epoch": DAYS_PER_EPOCH, "protocol_blocks": json.dumps(BLOCK_DAYS)})
     path.mkdir(parents=True)
     ds.to_netcdf(path / "activity.nc")
 

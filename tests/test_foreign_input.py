@@ -78,6 +78,8 @@ def damaged(ds: xr.Dataset, case: str) -> xr.Dataset:
         return ds.drop_dims("step")
     if case == "newer format":
         return ds.assign_attrs(pad_format=FORMAT + 1, pad_version="9.0.0")
+    if case == "blocks not JSON":
+        return ds.assign_attrs(protocol_blocks='[{"name": "baseline"')
     return ds.assign_attrs(config="protocol: [unclosed")  # config not YAML
 
 
@@ -90,6 +92,7 @@ MESSAGES = {"foreign": "not a pad-sleep activity file, or a partial one (no brai
             "no step dimension": "not a pad-sleep activity file, or a partial one (no step, state, day, step_epoch;",
             "newer format": f"an activity file of format {FORMAT + 1} (pad-sleep 9.0.0); this pad-sleep reads format "
                             f"{FORMAT}: analyse it with the version that wrote it",
+            "blocks not JSON": "its protocol_blocks attribute is not a list of blocks ('[{\"name\": \"baseline\"')",
             "config not YAML": "its config attribute is not readable YAML (ParserError)"}
 
 
@@ -99,7 +102,9 @@ def test_a_foreign_partial_or_mismatched_file_is_one_line(runs, tmp_path, capsys
     folder = experiment_folder(tmp_path, runs)
     bad = folder / "deprived" / "activity.nc"
     damaged(xr.open_dataset(bad).load(), case).to_netcdf(bad)
-    if case == "config not YAML" and command == "hypnogram":  # the CSV export needs no config: it works
+    if case in ("config not YAML", "blocks not JSON") and command == "hypnogram":  # the CSV export needs neither
+        return
+    if case == "config not YAML" and command == "experiment":  # it reads the blocks the file says, not the config
         return
     before = file_snapshot(tmp_path)
     line = one_line_exit(capsys, COMMANDS[command], argv_of(command, bad.parent, tmp_path))
@@ -118,13 +123,18 @@ def test_the_command_line_on_another_programs_netcdf_has_no_traceback(module, tm
 
 
 def test_the_format_the_simulator_writes_is_the_one_the_analysis_reads(runs, tmp_path, capsys):
-    assert xr.open_dataset(runs["control"] / "activity.nc").attrs["pad_format"] == FORMAT
+    assert xr.open_dataset(runs["control"] / "activity.nc").attrs["pad_format"] == FORMAT == 2
+    assert hypnogram.main([str(runs["control"]), "--out", str(tmp_path / "h.csv")]) == tmp_path / "h.csv"
     patched = tmp_path / "run"
     shutil.copytree(runs["control"], patched)
     ds = xr.open_dataset(runs["control"] / "activity.nc").load()
-    del ds.attrs["pad_format"]  # a file written before formats were numbered: format 1
+    del ds.attrs["pad_format"]  # a file written before formats were numbered: format 1 (diverged_day -1 for never)
     ds.assign_attrs(pad_version="0.0.1").to_netcdf(patched / "activity.nc")
-    assert hypnogram.main([str(patched), "--out", str(tmp_path / "h.csv")]) == tmp_path / "h.csv"
+    with pytest.raises(SystemExit) as stopped:
+        hypnogram.main([str(patched), "--out", str(tmp_path / "old.csv")])
+    assert stopped.value.code == 2 and capsys.readouterr().err.splitlines() == [
+        f"error: {patched / 'activity.nc'}: an activity file of format 1 (pad-sleep 0.0.1); this pad-sleep reads "
+        f"format {FORMAT}: analyse it with the version that wrote it"]
 
 
 def test_a_partial_file_still_gives_what_it_holds(runs, tmp_path, capsys):

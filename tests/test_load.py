@@ -99,14 +99,14 @@ FLAGS = {"flag_masks": [1, 2, 4, 8, 16], "units": "1",
          "flag_meanings": "loss_reconstruction loss_kl loss_latent loss_discriminator discriminator_output"}
 
 
-def synthetic_steps(kl: np.ndarray, bits: np.ndarray, diverged=(-1, -1)) -> xr.Dataset:
+def synthetic_steps(kl: np.ndarray, bits: np.ndarray, diverged=(np.nan, np.nan)) -> xr.Dataset:
     """Two brains, 2 epochs of 2 days of (WAKE, NREM, REM): loss_kl as given (brain, 12), its `logged` bit (2) where
     `bits` is set."""
     states = np.array(["WAKE", "NREM", "REM"] * 4)
     day = np.repeat(np.arange(4), 3)
     return xr.Dataset({"loss_kl": (("brain", "step"), kl.astype(np.float32)),
                        "logged": (("brain", "step"), np.where(bits, 2, 0).astype(np.uint8), FLAGS),
-                       "diverged_day": ("brain", np.array(diverged, np.int64))},
+                       "diverged_day": ("brain", np.array(diverged, np.float64))},
                       coords={"brain": [0, 1], "state": ("step", states), "day": ("step", day),
                               "step_epoch": ("step", 1 + day // 2), "scenario": ("brain", ["pad", "pad"]),
                               "seed": ("brain", [0, 1])})
@@ -123,7 +123,7 @@ def kl_steps():
 
 
 def test_a_divergence_is_not_averaged_away_and_an_unlogged_nan_is():
-    ds = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(-1, 2))
+    ds = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(np.nan, 2))
     mean = epoch_mean(ds, "loss_kl")
     np.testing.assert_array_equal(mean.values, [[1.5, 3.5], [1.5, np.nan]])  # NREM/REM NaN skipped, day 2's NaN not
     assert mean.dims == ("brain", "epoch") and list(mean.epoch.values) == [1, 2]
@@ -153,7 +153,7 @@ def test_files_without_flags_fall_back_to_nan_means_not_logged():
     np.testing.assert_array_equal(epoch_mean(old, "loss_kl").values, [[np.nan, 3.5], [1.5, 5]])
     np.testing.assert_array_equal(diverged_day(old).values, [1, np.nan])  # step 3 is day 1
     # open_runs of an old and a new run: the old brain's flags are NaN (missing), each brain reads as its file says
-    new = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(-1, 2)).isel(brain=[1])
+    new = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(np.nan, 2)).isel(brain=[1])
     mixed = xr.concat([old.isel(brain=[1]), new], dim="brain", join="outer")
     assert np.isnan(mixed.logged.values[0]).all()
     np.testing.assert_array_equal(epoch_mean(mixed, "loss_kl").values, [[1.5, 5], [1.5, np.nan]])

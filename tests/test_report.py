@@ -218,7 +218,7 @@ def diverging_runs() -> xr.Dataset:
     bits = np.broadcast_to(np.where(wake, 2, 0), (2, 12)).astype(np.uint8)
     return xr.Dataset(
         {"loss_kl": (("brain", "step"), kl), "logged": (("brain", "step"), bits, flags),
-         "diverged_day": ("brain", [-1, 2]), "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels),
+         "diverged_day": ("brain", [np.nan, 2]), "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels),
          "readout_accuracy": (("brain", "epoch"), [[20.0, 30.0], [25.0, np.nan]])},
         coords={"brain": [0, 1], "epoch": [1, 2], "state": ("step", states), "day": ("step", day),
                 "step_epoch": ("step", 1 + day // 2), "scenario": ("brain", ["pad", "pad"]), "seed": ("brain", [0, 1]),
