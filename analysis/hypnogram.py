@@ -7,7 +7,7 @@ RUN_DIR/hypnogram.csv; columns step, epoch, day, night, block, state, yasa) and 
 `yasa.Hypnogram(pd.read_csv(path).state.tolist(), n_stages=3, freq="1min")`, one "minute" per step. Arousals are
 the WAKE rows whose night is >= 0 (a day's own Wake steps have night -1). From Python, `as_yasa(ds)` gives a brain's
 nights as `yasa.Hypnogram`s (one per night, a step lasting the hypnogram's `minutes_per_step` where the brain slept a
-hypnogram: sims/hypnograms.py). Bad input ends with one line, `error: ...`, and exit status 2.
+hypnogram: sims/life/hypnograms.py). Bad input ends with one line, `error: ...`, and exit status 2.
 
 Codes (records.variables.YASA_CODES): WAKE 0, NREM 2, REM 4; UNS -2 marks the steps a brain did not live (the padding
 `analysis.load.open_runs` adds to shorter runs).

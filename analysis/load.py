@@ -2,8 +2,8 @@
 figures without mistaking a divergence for a step that logged nothing.
 
 Each run directory holds `activity.nc` (written by the simulator) and, once `python -m analysis.evaluate` has measured it,
-`evaluation.nc`; both are merged. Brains carry `scenario` and `seed` coordinates, so comparing conditions is
-`ds.groupby("scenario").mean("brain")`. Runs with different schedules have steps of different states: the per-step
+`evaluation.nc`; both are merged. Brains carry `condition` (their label: scenario, protocol and the overrides that
+define them; sims.life.labels) and `seed` coordinates, so comparing conditions is `ds.groupby("condition").mean("brain")`. Runs with different schedules have steps of different states: the per-step
 coordinates (`state`, `day`, `step_epoch`) become (brain, step) arrays, and shorter runs are padded with NaN.
 
 Bad input is a `PadError` with one line naming the path: a path that is not a run directory, a damaged netCDF file,
@@ -107,7 +107,7 @@ def read_netcdf(path: str | Path) -> xr.Dataset:
 
 # What every activity file holds, coordinate -> the dimension it runs along (a file without one of them was written
 # by another program, or is partial), and the dimensions that need their coordinate wherever a variable uses them.
-RUN_COORDS = {"brain": "brain", "scenario": "brain", "seed": "brain", "step": "step", "state": "step", "day": "step",
+RUN_COORDS = {"brain": "brain", "condition": "brain", "seed": "brain", "step": "step", "state": "step", "day": "step",
               "step_epoch": "step"}
 INDEXED = ("brain", "step", "epoch", "occlusion")
 
@@ -137,7 +137,7 @@ def open_run(run_dir: str | Path) -> xr.Dataset:
         raise PadError(f"{run_dir}: {'no such run directory' if not run_dir.exists() else 'no ' + ACTIVITY}")
     ds = read_netcdf(run_dir / ACTIVITY)
     check_run(ds, run_dir / ACTIVITY)
-    ds = ds.assign_coords(scenario=ds.scenario.astype(str))  # labels, also where another program wrote numbers
+    ds = ds.assign_coords(condition=ds.condition.astype(str))  # labels, also where another program wrote numbers
     if (run_dir / EVALUATION).exists():
         evaluation = read_netcdf(run_dir / EVALUATION)
         check_run(evaluation, run_dir / EVALUATION, {"brain": "brain"})

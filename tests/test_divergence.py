@@ -7,8 +7,8 @@ import xarray as xr
 
 from neuromod import Drive
 from records.errors import Diverged
-from sims.phases import PHASES, StepResult
-from sims.simulator import Simulator
+from sims.life.phases import PHASES, StepResult
+from sims.life.simulator import Simulator
 from tests.helpers import SpiedPhase, tiny_config
 
 CLI_TINY = ["data=shapes", "data.train_size=320", "data.test_size=100", "cortex.channels=[3,8,16,32]",

@@ -19,7 +19,7 @@ from analysis import experiment, hypnogram, report
 from analysis.load import open_runs
 from records.variables import FORMAT
 from sims.experiments import design, runner
-from sims.simulator import run
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 
 matplotlib.use("Agg")
@@ -53,7 +53,7 @@ def experiment_folder(tmp_path: Path, runs: dict, manipulated: Path | None = Non
     folder = tmp_path / "exp"
     shutil.copytree(runs["control"], folder / "control")
     shutil.copytree(manipulated or runs["deprived"], folder / "deprived")
-    labels = {p.name: str(xr.open_dataset(p / "activity.nc").scenario.values[0]) for p in folder.iterdir()}
+    labels = {p.name: str(xr.open_dataset(p / "activity.nc").condition.values[0]) for p in folder.iterdir()}
     (folder / "experiment.json").write_text(json.dumps(
         {"name": "rem_deprivation", "title": "t", "control": labels["control"], "manipulated": [labels["deprived"]],
          "manipulation_block": "deprivation", "mode": "full",
@@ -72,7 +72,7 @@ def argv_of(command: str, run_dir: Path, tmp_path: Path) -> list[str]:
 def damaged(ds: xr.Dataset, case: str) -> xr.Dataset:
     if case == "foreign":
         return xr.Dataset({"x": ("t", [1, 2])})
-    if case in ("no day", "no state", "no step_epoch", "no scenario"):
+    if case in ("no day", "no state", "no step_epoch", "no condition"):
         return ds.drop_vars(case[3:])
     if case == "no step dimension":
         return ds.drop_dims("step")
@@ -83,12 +83,12 @@ def damaged(ds: xr.Dataset, case: str) -> xr.Dataset:
     return ds.assign_attrs(config="protocol: [unclosed")  # config not YAML
 
 
-MESSAGES = {"foreign": "not a pad-sleep activity file, or a partial one (no brain, scenario, seed, step, state, day, "
+MESSAGES = {"foreign": "not a pad-sleep activity file, or a partial one (no brain, condition, seed, step, state, day, "
                        "step_epoch; written by another program?)",
             "no day": "not a pad-sleep activity file, or a partial one (no day;",
             "no state": "not a pad-sleep activity file, or a partial one (no state;",
             "no step_epoch": "not a pad-sleep activity file, or a partial one (no step_epoch;",
-            "no scenario": "not a pad-sleep activity file, or a partial one (no scenario;",
+            "no condition": "not a pad-sleep activity file, or a partial one (no condition;",
             "no step dimension": "not a pad-sleep activity file, or a partial one (no step, state, day, step_epoch;",
             "newer format": f"an activity file of format {FORMAT + 1} (pad-sleep 9.0.0); this pad-sleep reads format "
                             f"{FORMAT}: analyse it with the version that wrote it",

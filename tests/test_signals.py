@@ -1,4 +1,4 @@
-"""A lone brain stopped by a signal (sims.interrupts): it saves at the end of the day the signal arrived in and stops
+"""A lone brain stopped by a signal (sims.life.interrupts): it saves at the end of the day the signal arrived in and stops
 with 128 + the signal's number, or hands the signal to the handler that was there before (submitit's requeue) and
 lives on. The command line's side (a real process, resumed to the same results) is tests/test_resume.py's."""
 import os
@@ -7,8 +7,8 @@ import signal
 import pytest
 
 from records.checkpoints import load_checkpoint
-from sims.interrupts import Interrupted
-from sims.simulator import Simulator
+from sims.life.interrupts import Interrupted
+from sims.life.simulator import Simulator
 from tests.helpers import tiny_config
 
 SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "epochs=2"]

@@ -1,4 +1,0 @@
-"""A cohort: brains trained together in one process on one device, each exactly as it would live alone."""
-from sims.cohort.cohort import Cohort, check_shared, run_cohort
-
-__all__ = ["Cohort", "check_shared", "run_cohort"]
