@@ -1,9 +1,9 @@
 """The activity figure of `analysis.report`: what every area does in Wake, NREM and REM (feedforward pathway).
 
 Top rows: each area's RDM in each state at the last recording (each panel scaled to its largest dissimilarity, which
-its title gives: deep areas of a young cortex answer all probes alike), mean over the brains of the report's first scenario
+its title gives: deep areas of a young cortex answer all probes alike), mean over the brains of the report's first condition
 (every brain's probes are class-balanced and sorted by class, so their RDMs align class by class; where the brains'
-probe classes differ, the first brain's alone). Then, per area over epochs, mean ± SEM over each scenario's brains:
+probe classes differ, the first brain's alone). Then, per area over epochs, mean ± SEM over each condition's brains:
 replay fidelity of NREM (dashed) and REM (dotted) against Wake, with the shuffled-pair chance (grey, dash-dot), and
 the population sparseness of each state (Wake solid).
 """
@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from analysis import style
 from analysis.activity import per_epoch, recorded
-from analysis.figures import STATE_NAMES, of_scenario, require
+from analysis.figures import STATE_NAMES, of_condition, require
 from analysis.representation import population_sparseness, rdm, replay_fidelity
 
 PATHWAY = "feedforward"
@@ -44,9 +44,9 @@ def class_ticks(ax, labels: np.ndarray) -> None:
 
 
 def plot_rdms(axes, ds: xr.Dataset, activity: xr.DataArray) -> tuple:
-    """RDMs (states x areas) of the first scenario's brains at their last recording; returns (image, title)."""
-    scenario = style.order(ds.scenario.values)[0]
-    brains = of_scenario(ds, scenario).brain.values
+    """RDMs (states x areas) of the first condition's brains at their last recording; returns (image, title)."""
+    scenario = style.order(ds.condition.values)[0]
+    brains = of_condition(ds, scenario).brain.values
     mine = last_recording(activity.sel(brain=brains))
     labels = np.atleast_2d(mine["probe_label"].values)
     if not (labels == labels[0]).all():
@@ -65,12 +65,12 @@ def plot_rdms(axes, ds: xr.Dataset, activity: xr.DataArray) -> tuple:
 
 
 def plot_over_epochs(axes_fidelity, axes_sparseness, ds: xr.Dataset, activity: xr.DataArray) -> None:
-    epochs, colors = ds.epoch.values, style.colors(ds.scenario.values)
+    epochs, colors = ds.epoch.values, style.colors(ds.condition.values)
     fidelity = {s: replay_fidelity(activity, s) for s in SLEEP}
     sparseness = per_epoch(population_sparseness(activity), ds)
     for j, area in enumerate(activity.area.values):
         for scenario, color in colors.items():
-            pick = ds.scenario.values == scenario
+            pick = ds.condition.values == scenario
             for state in SLEEP:
                 values = per_epoch(fidelity[state].fidelity.sel(area=area), ds).transpose("brain", "epoch")
                 style.band(axes_fidelity[j], epochs, values.values[pick], color, linestyle=STATE_LINES[state])
@@ -100,8 +100,8 @@ def activity_figure(ds: xr.Dataset):
     fidelity_axes = [fig.add_subplot(grid[states, j]) for j in range(areas)]
     sparseness_axes = [fig.add_subplot(grid[states + 1, j]) for j in range(areas)]
     plot_over_epochs(fidelity_axes, sparseness_axes, ds, activity)
-    colors = style.colors(ds.scenario.values)
-    handles = [Line2D([], [], color=c, label=style.label(s, int((ds.scenario.values == s).sum())))
+    colors = style.colors(ds.condition.values)
+    handles = [Line2D([], [], color=c, label=style.label(s, int((ds.condition.values == s).sum())))
                for s, c in colors.items()]
     handles += [Line2D([], [], color="k", linestyle=line, label=STATE_NAMES[s]) for s, line in STATE_LINES.items()]
     handles += [Line2D([], [], **CHANCE, label="chance (shuffled probes)")]

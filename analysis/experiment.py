@@ -16,7 +16,7 @@ the experiment's script:
    "axis": {"name": NAME, "values": {LABEL: number}} (optional: a dose; the report draws effects against it),
    "matched": {LABEL: LABEL} (optional: a manipulated condition's matched control, itself a manipulated condition
               that holds equal what the manipulation should not change; the predictions are tested against it)}
-LABEL is a brain's `scenario` coordinate (sims/labels.py); NAME a metric of METRICS. Written under DIR (default
+LABEL is a brain's `condition` coordinate (sims/life/labels.py); NAME a metric of METRICS. Written under DIR (default
 FOLDER/report): effects.md and effects.csv (a row per manipulated condition, time point and metric), conditions.csv
 (each condition's own figures at the end of the run, beside published ones), occlusion.png/pdf (accuracy against
 the drop probability per condition, where measured), dose_response.png/pdf (with an "axis": each effect against the
@@ -187,19 +187,19 @@ def read_experiment(folder: Path) -> Experiment:
 
 
 def check_labels(ds: xr.Dataset, experiment: Experiment, folder: Path) -> None:
-    found = {str(s) for s in ds.scenario.values}
+    found = {str(s) for s in ds.condition.values}
     for label in (experiment.control, *experiment.manipulated):
         if label not in found:
             raise PadError(f"{folder / SPEC}: condition {label!r} matches no run (labels: {', '.join(sorted(found))})")
     for label in map(str, found):
-        seeds = ds.seed.values[ds.scenario.values == label]
+        seeds = ds.seed.values[ds.condition.values == label]
         if len(set(seeds)) < len(seeds):
             raise PadError(f"{folder}: condition {label!r} holds two runs of one seed")
 
 
 # --- effects -----------------------------------------------------------------------------------------------------
 def brains_of(ds: xr.Dataset, label: str) -> np.ndarray:
-    return np.flatnonzero(ds.scenario.values == label)
+    return np.flatnonzero(ds.condition.values == label)
 
 
 def lived_days(ds: xr.Dataset, brains) -> int:
@@ -564,12 +564,12 @@ def make_experiment_report(folder: str | Path, out: str | Path | None = None) ->
         style.save(fig := dose_figure(table, experiment), out, "dose_response")
         plt.close(fig)
     if "occlusion_accuracy" in keep and bool(keep.occlusion_accuracy.notnull().any()):
-        short = keep.assign_coords(scenario=("brain", [textwrap.fill(experiment.short(s), 40)
-                                                       for s in keep.scenario.values.astype(str)]))
+        short = keep.assign_coords(condition=("brain", [textwrap.fill(experiment.short(s), 40)
+                                                       for s in keep.condition.values.astype(str)]))
         style.save(fig := plot_occlusion(short), out, "occlusion")
         plt.close(fig)
     named = ds.isel(brain=hypnogram_brains(ds, experiment))
-    named = named.assign_coords(scenario=("brain", [experiment.short(s) for s in named.scenario.values.astype(str)]))
+    named = named.assign_coords(condition=("brain", [experiment.short(s) for s in named.condition.values.astype(str)]))
     style.save(fig := hypnogram_figure(named), out, "hypnograms")
     plt.close(fig)
     return out

@@ -1,4 +1,4 @@
-"""The figures of a set of runs compared by scenario, each a function of the Dataset of `analysis.load.open_runs`:
+"""The figures of a set of runs compared by condition, each a function of the Dataset of `analysis.load.open_runs`:
 
   plot_readout      linear read-out accuracy over epochs (paper, Figure 4)
   plot_occlusion    read-out accuracy vs occlusion at each brain's last evaluated epoch (Figure 5)
@@ -6,12 +6,12 @@
   plot_fid          FID of NREM and REM dreams over epochs (Figure 3d)
   losses_figure     per-epoch means of each per-step loss over its logged steps, split by state (Appendix 1,
                     figures 1-2); a divergence is a gap, never averaged away
-  hypnogram_figure  states over the first days of one brain per scenario, with ACh and NA, and of each brain
+  hypnogram_figure  states over the first days of one brain per condition, with ACh and NA, and of each brain
                     that diverged, up to its divergence; with protocols, the whole run with its blocks above
                     (analysis.hypnogram_plot)
-  dreams_figure     probe images and their NREM and REM dreams, early and late, one brain per scenario
+  dreams_figure     probe images and their NREM and REM dreams, early and late, one brain per condition
 
-Lines are means over brains (seeds) of a scenario, bands ± SEM (std with ddof=1 over sqrt(n), NaN ignored; no band for
+Lines are means over brains (seeds) of a condition, bands ± SEM (std with ddof=1 over sqrt(n), NaN ignored; no band for
 one brain). A figure whose variables the runs lack raises MissingData. Figures over epochs shade the protocol's blocks
 (`blocks`: (name, first_day, stop_day) as analysis.hypnogram.protocol_blocks gives them; default: the blocks the
 runs share), tinting the manipulation blocks; epoch k is drawn at x = k and spans k ± 0.5, so a block of epochs
@@ -52,13 +52,13 @@ def require(ds: xr.Dataset, *names: str) -> None:
         raise MissingData(f"no {', '.join(missing)} in these runs")
 
 
-def of_scenario(ds: xr.Dataset, scenario: str) -> xr.Dataset:
-    return ds.isel(brain=np.flatnonzero(ds.scenario.values == scenario))
+def of_condition(ds: xr.Dataset, condition: str) -> xr.Dataset:
+    return ds.isel(brain=np.flatnonzero(ds.condition.values == condition))
 
 
 def first_brains(ds: xr.Dataset) -> list[int]:
-    """The index of the first brain of each scenario, scenarios in the report's order."""
-    return style.first_brains(ds.scenario.values)
+    """The index of the first brain of each condition, conditions in the report's order."""
+    return style.first_brains(ds.condition.values)
 
 
 def shared_blocks(ds: xr.Dataset) -> tuple[list[Block], int]:
@@ -96,11 +96,11 @@ def axes_or_new(ax, size=(4.4, 2.6)):
     return ax if ax is not None else plt.subplots(figsize=size, layout="constrained")[1]
 
 
-def scenario_lines(ax, ds: xr.Dataset, variable: str, x) -> None:
-    """One mean ± SEM line per scenario of `ds[variable]` (brain, len(x)), labelled with its brain count."""
-    colors = style.colors(ds.scenario.values)
-    for s in style.order(ds.scenario.values):
-        da = of_scenario(ds, s)[variable]
+def condition_lines(ax, ds: xr.Dataset, variable: str, x) -> None:
+    """One mean ± SEM line per condition of `ds[variable]` (brain, len(x)), labelled with its brain count."""
+    colors = style.colors(ds.condition.values)
+    for s in style.order(ds.condition.values):
+        da = of_condition(ds, s)[variable]
         style.band(ax, x, da.values, colors[s], style.label(s, counted(da)))
 
 
@@ -110,13 +110,13 @@ def plot_readout(ds: xr.Dataset, ax=None, variable: str = "readout_accuracy", bl
     protocol blocks shaded (`blocks`: see shade_epochs)."""
     require(ds, variable)
     ds, ax = with_datasets(ds), axes_or_new(ax)
-    scenario_lines(ax, ds, variable, ds.epoch.values)
+    condition_lines(ax, ds, variable, ds.epoch.values)
     dataset = str(ds.dataset.values[0]) if len(set(ds.dataset.values)) == 1 else None  # "unknown" if not from runs
     if dataset in published.UNTRAINED_READOUT:
         ax.axhline(published.UNTRAINED_READOUT[dataset], color="0.5", ls="--", lw=0.8, label="untrained (paper)")
     if dataset and ds.epoch.values.max() >= published.EPOCH:
-        colors = style.colors(ds.scenario.values)
-        for s in style.order(ds.scenario.values):
+        colors = style.colors(ds.condition.values)
+        for s in style.order(ds.condition.values):
             if (p := published.readout_accuracy(dataset, s)) is not None:
                 ax.errorbar(p.epoch, p.mean, p.sem, color=colors[s], marker="s", mfc="white", capsize=2, lw=0.8)
         ax.plot([], [], "s", color="0.3", mfc="white", label=f"paper, epoch {published.EPOCH}")
@@ -134,7 +134,7 @@ def plot_occlusion(ds: xr.Dataset, ax=None):
     require(ds, "occlusion_accuracy")
     ax = axes_or_new(ax)
     final, epochs = last_evaluated(ds.occlusion_accuracy)
-    scenario_lines(ax, ds.assign(final=final), "final", ds.occlusion.values)
+    condition_lines(ax, ds.assign(final=final), "final", ds.occlusion.values)
     when = {int(e) for e in epochs[np.isfinite(epochs)]}
     ax.set(xlabel="occlusion (drop probability)", ylabel="read-out accuracy (%)",
            title="Robustness, epoch " + ("/".join(map(str, sorted(when))) if len(when) < 4 else "last"))
@@ -153,7 +153,7 @@ def plot_pca(ds: xr.Dataset, ax=None, brain: int = 0, legend: bool = True):
     if "pca_occluded" in b and b.pca_occluded.notnull().any():
         ax.scatter(*b.pca_occluded.values[keep, :2].T, s=7, marker="x", lw=0.5, alpha=0.6, **kw)
     ax.set(xlabel="PC 1", ylabel="PC 2", xticks=[], yticks=[],
-           title=f"{style.label(str(b.scenario.values))}, seed {int(b.seed)}")
+           title=f"{style.label(str(b.condition.values))}, seed {int(b.seed)}")
     if legend and "pca_occluded" in b:
         marks = [Line2D([], [], ls="", marker=m, color="0.3", label=t) for m, t in (("o", "clean"), ("x", "occluded"))]
         ax.legend(handles=marks, loc="best", fontsize=6, handletextpad=0.1, borderpad=0.2)
@@ -162,12 +162,12 @@ def plot_pca(ds: xr.Dataset, ax=None, brain: int = 0, legend: bool = True):
 
 @style.styled
 def plot_ratio(ds: xr.Dataset, variable: str, ax=None):
-    """Bars: a distance ratio at each brain's last evaluated epoch, mean ± SEM by scenario; dots: brains (6e, f)."""
+    """Bars: a distance ratio at each brain's last evaluated epoch, mean ± SEM by condition; dots: brains (6e, f)."""
     require(ds, variable)
     ax, (final, _) = axes_or_new(ax, (2.4, 2.4)), last_evaluated(ds[variable])
-    names, colors = style.order(ds.scenario.values), style.colors(ds.scenario.values)
+    names, colors = style.order(ds.condition.values), style.colors(ds.condition.values)
     for i, s in enumerate(names):
-        values = final.values[ds.scenario.values == s]
+        values = final.values[ds.condition.values == s]
         mean, sem, n = style.mean_sem(values)
         ax.bar(i, mean, yerr=sem if n > 1 else 0, color=to_rgba(colors[s], 0.35), edgecolor=colors[s], capsize=3)
         ax.plot(i + np.linspace(-0.12, 0.12, len(values)), values, ".", color=colors[s], ms=4)
@@ -179,7 +179,7 @@ def plot_ratio(ds: xr.Dataset, variable: str, ax=None):
 
 @style.styled
 def geometry_figure(ds: xr.Dataset):
-    """PCA of one brain per scenario (top) and the distance-ratio bars (bottom), whichever the runs hold (Figure 6)."""
+    """PCA of one brain per condition (top) and the distance-ratio bars (bottom), whichever the runs hold (Figure 6)."""
     ratios = [v for v in ("intra_inter_ratio", "occluded_inter_ratio") if v in ds and ds[v].notnull().any()]
     brains = first_brains(ds) if "pca_clean" in ds and ds.pca_clean.notnull().any() else []
     if not ratios and not brains:
@@ -204,7 +204,7 @@ def plot_fid(ds: xr.Dataset, blocks=None):
         raise MissingData("no fid_nrem or fid_rem in these runs")
     fig, axes = plt.subplots(1, len(present), figsize=(3.2 * len(present), 2.6), sharey=True, layout="constrained")
     for ax, variable in zip(np.atleast_1d(axes), present):
-        scenario_lines(ax, ds, variable, ds.epoch.values)
+        condition_lines(ax, ds, variable, ds.epoch.values)
         ax.set(xlabel="epoch", title=f"{variable[4:].upper()} dreams")
         style.epoch_axis(ax)
         shade_epochs(ax, ds, blocks)
@@ -237,23 +237,23 @@ def loss_panels(ds: xr.Dataset) -> list[tuple[str, str]]:
 @style.styled
 def losses_figure(ds: xr.Dataset, blocks=None):
     """Per-epoch means of each per-step loss (and d) over its logged steps, one panel per (variable, state) that has
-    any (Appendix 1, figures 1-2); lines per scenario, mean ± SEM over brains. An epoch in which a brain diverged is a
-    gap in its scenario's line (never the mean of the other brains), marked by a dotted line, and the legend says
+    any (Appendix 1, figures 1-2); lines per condition, mean ± SEM over brains. An epoch in which a brain diverged is a
+    gap in its condition's line (never the mean of the other brains), marked by a dotted line, and the legend says
     which brain diverged on which day. Protocol blocks shaded (`blocks`: see shade_epochs)."""
     panels = loss_panels(ds)
     if not panels:
         raise MissingData("no per-step losses in these runs")
     cols, rows = min(len(panels), 3), -(-len(panels) // 3)
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.2 * rows), squeeze=False, layout="constrained")
-    colors = style.colors(ds.scenario.values)
+    colors = style.colors(ds.condition.values)
     for ax, (variable, state) in zip(axes.flat, panels):
         epochs, means, diverged = epoch_state_means(ds, variable, state)
-        for s in style.order(ds.scenario.values):
-            pick = np.flatnonzero(ds.scenario.values == s)
+        for s in style.order(ds.condition.values):
+            pick = np.flatnonzero(ds.condition.values == s)
             values, bad = means[pick], diverged[pick].any(0)
-            values[:, bad] = np.nan  # the scenario's mean is not shown where one of its brains diverged
+            values[:, bad] = np.nan  # the condition's mean is not shown where one of its brains diverged
             has = np.isfinite(means[pick]).any(1) | diverged[pick].any(1)
-            if not has.any():  # the scenario never logs this figure in this state
+            if not has.any():  # the condition never logs this figure in this state
                 continue
             name = style.label(s, int(has.sum()))
             note = diverged_note(ds, pick)
@@ -298,7 +298,7 @@ def dream_rows(ds: xr.Dataset, brain: int, probes: int = 8) -> list[tuple[str, n
 def plot_dreams(ds: xr.Dataset, brain: int, axes, probes: int = 8, labels: bool = True) -> None:
     """One brain's probes and dreams as strips of images, one per axes of the column `axes` (unused axes hidden)."""
     strips = dream_rows(ds, brain, probes)
-    axes[0].set_title(style.label(str(ds.scenario.values[brain])))
+    axes[0].set_title(style.label(str(ds.condition.values[brain])))
     for ax, (name, strip) in zip(axes, strips):
         ax.imshow(strip)
         ax.set(xticks=[], yticks=[])
@@ -310,7 +310,7 @@ def plot_dreams(ds: xr.Dataset, brain: int, axes, probes: int = 8, labels: bool 
 
 @style.styled
 def dreams_figure(ds: xr.Dataset, probes: int = 8, columns: int = 4):
-    """Probe images and their dreams (early and late) for the first brain of each scenario, up to `columns` abreast."""
+    """Probe images and their dreams (early and late) for the first brain of each condition, up to `columns` abreast."""
     require(ds, "dream_nrem")
     brains, rows = first_brains(ds), 5  # probes, NREM early and late, REM early and late
     cols, blocks = min(len(brains), columns), -(-len(brains) // columns)

@@ -7,11 +7,12 @@ RUN_DIR/hypnogram.csv; columns step, epoch, day, night, block, state, yasa) and 
 `yasa.Hypnogram(pd.read_csv(path).state.tolist(), n_stages=3, freq="1min")`, one "minute" per step. Arousals are
 the WAKE rows whose night is >= 0 (a day's own Wake steps have night -1). From Python, `as_yasa(ds)` gives a brain's
 nights as `yasa.Hypnogram`s (one per night, a step lasting the hypnogram's `minutes_per_step` where the brain slept a
-hypnogram: sims/hypnograms.py). Bad input ends with one line, `error: ...`, and exit status 2.
+hypnogram: sims/life/hypnograms.py). Bad input ends with one line, `error: ...`, and exit status 2.
 
 Codes (records.variables.YASA_CODES): WAKE 0, NREM 2, REM 4; UNS -2 marks the steps a brain did not live (the padding
 `analysis.load.open_runs` adds to shorter runs).
 """
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,7 +25,7 @@ from analysis.cli import Parser, one_line_errors, writable_folder
 from analysis.load import ACTIVITY, open_run
 from records.errors import PadError
 from records.files import atomic_write
-from records.variables import YASA_CODES
+from records.variables import DAYS_PER_EPOCH, PROTOCOL_BLOCKS, YASA_CODES
 
 UNS = YASA_CODES["UNS"]
 COLUMNS = ("step", "epoch", "day", "night", "block", "state", "yasa")
@@ -106,17 +107,22 @@ def as_yasa(ds: xr.Dataset, brain: int = 0, minutes_per_step: float | None = Non
 
 
 # --- the protocol's blocks ------------------------------------------------------------------------------------------
+def run_attrs(ds: xr.Dataset, brain: int = 0) -> dict:
+    """The global attributes of the activity file `brain` was read from when `ds` comes from open_runs (a `run_dir`
+    coordinate), else `ds`'s own."""
+    if "run_dir" not in ds.coords:
+        return dict(ds.attrs)
+    path = activity_path(ds, brain)
+    try:
+        with xr.open_dataset(path) as activity:
+            return dict(activity.attrs)
+    except Exception as e:  # a file damaged since open_runs read it
+        raise PadError(f"{path}: not a readable netCDF file ({type(e).__name__})") from None
+
+
 def run_config(ds: xr.Dataset, brain: int = 0) -> dict:
-    """The resolved config of `brain`: from its run's activity file when `ds` comes from open_runs (a `run_dir`
-    coordinate), else from the `config` attribute; {} where there is none."""
-    text, path = ds.attrs.get("config", ""), activity_path(ds, brain)
-    if "run_dir" in ds.coords:
-        try:
-            with xr.open_dataset(path) as activity:
-                text = activity.attrs.get("config", "")
-        except Exception as e:  # a file damaged since open_runs read it
-            raise PadError(f"{path}: not a readable netCDF file ({type(e).__name__})") from None
-    return parse_config(text, path)
+    """The resolved config of `brain` (its file's `config` attribute); {} where there is none."""
+    return parse_config(run_attrs(ds, brain).get("config", ""), activity_path(ds, brain))
 
 
 def activity_path(ds: xr.Dataset, brain: int = 0) -> Path:
@@ -138,42 +144,31 @@ def parse_config(text: object, path: Path) -> dict:
 
 
 def days_per_epoch(ds: xr.Dataset, brain: int = 0) -> int:
-    """Days of one epoch of `brain`: from the first day of a later epoch (epoch e opens on day (e - 1) * days per
-    epoch), else the number of distinct days in epoch 1."""
-    day, epoch = per_step(ds, "day")[brain].astype(float), per_step(ds, "step_epoch")[brain].astype(float)
-    later = np.isfinite(epoch) & (epoch >= 2)
-    if later.any():
-        e = np.nanmin(epoch[later])
-        return int(np.nanmin(day[later & (epoch == e)]) // (e - 1))
-    days = np.unique(day[epoch == 1])
-    if not len(days):
-        raise PadError("no step of epoch 1: cannot tell the days of an epoch")
-    return len(days)
+    """Days of one epoch of `brain`, as its activity file says (records.variables.DAYS_PER_EPOCH)."""
+    value = run_attrs(ds, brain).get(DAYS_PER_EPOCH)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PadError(f"{activity_path(ds, brain)}: its {DAYS_PER_EPOCH} attribute is {value!r}, not a number of "
+                       "days (a file written by another program?)") from None
 
 
 def protocol_blocks(ds: xr.Dataset, brain: int = 0) -> list[Block]:
     """The protocol's blocks of `brain` as (name, first_day, stop_day), days since the run began, in the config's
-    order. Blocks by epoch convert with the days per epoch (epoch e covers days [(e - 1) d, e d)); a block without
-    stop ends where the brain's logged days end. Without a config (hand-made Datasets) the blocks are read from the
-    per-step `block` coordinate."""
-    protocol = run_config(ds, brain).get("protocol") or {}
-    if not isinstance(protocol, dict) or not isinstance(protocol.get("blocks") or [], list):
-        raise PadError(f"{activity_path(ds, brain)}: its config's protocol is not a protocol's settings")
-    if not protocol.get("blocks"):
-        return [] if protocol or "block" not in ds.coords else lived_blocks(ds, brain)
-    lived = int(np.nanmax(per_step(ds, "day")[brain].astype(float))) + 1 if ds.sizes.get("step") else 0
-    by_epoch = protocol.get("unit", "epoch") == "epoch"  # epochs count from 1, days from 0
-    scale, origin = (days_per_epoch(ds, brain), 1) if by_epoch else (1, 0)
-    blocks = []
-    for i, b in enumerate(protocol["blocks"]):
-        try:
-            first = (int(b.get("start", origin)) - origin) * scale
-            stop = max(lived, first) if b.get("stop") is None else (int(b["stop"]) - origin) * scale
-        except (AttributeError, TypeError, ValueError):
-            raise PadError(f"{activity_path(ds, brain)}: its config's protocol.blocks.{i} is not a block "
-                           f"({b!r})") from None
-        blocks.append(Block(str(b.get("name", "")), first, stop))
-    return blocks
+    order, as its activity file says (records.variables.PROTOCOL_BLOCKS); a block that lasts to the run's end stops
+    where the brain's logged days end. A Dataset without the attribute and without a config (made by hand) gives the
+    runs of its per-step `block` coordinate."""
+    attrs = run_attrs(ds, brain)
+    if PROTOCOL_BLOCKS not in attrs:
+        return lived_blocks(ds, brain) if "config" not in attrs and "block" in ds.coords else []
+    try:
+        blocks = json.loads(attrs[PROTOCOL_BLOCKS])
+        lived = int(np.nanmax(per_step(ds, "day")[brain].astype(float))) + 1 if ds.sizes.get("step") else 0
+        return [Block(str(b["name"]), int(b["first_day"]),
+                      max(lived, int(b["first_day"])) if b["stop_day"] is None else int(b["stop_day"])) for b in blocks]
+    except (TypeError, ValueError, KeyError):
+        raise PadError(f"{activity_path(ds, brain)}: its {PROTOCOL_BLOCKS} attribute is not a list of blocks "
+                       f"({attrs[PROTOCOL_BLOCKS]!r:.80})") from None
 
 
 def lived_blocks(ds: xr.Dataset, brain: int = 0) -> list[Block]:

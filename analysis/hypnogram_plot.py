@@ -1,4 +1,4 @@
-"""The hypnogram figure (re-exported by analysis.figures): the lived states of one brain per scenario.
+"""The hypnogram figure (re-exported by analysis.figures): the lived states of one brain per condition.
 
 Where the runs follow a protocol, each brain gets the whole run on top (a barcode of its states, step by step, x in
 days; the protocol's blocks labelled and the manipulation blocks tinted; arousals, Wake steps inside a night, marked
@@ -22,7 +22,7 @@ WRAP = 60  # characters per title line (labels with overrides are long)
 
 
 def brain_title(ds: xr.Dataset, brain: int) -> str:
-    return textwrap.fill(f"{style.label(str(ds.scenario.values[brain]))}, seed {int(ds.seed.values[brain])}", WRAP)
+    return textwrap.fill(f"{style.label(str(ds.condition.values[brain]))}, seed {int(ds.seed.values[brain])}", WRAP)
 
 
 def diverged_steps(ds: xr.Dataset) -> xr.DataArray:
@@ -139,10 +139,10 @@ def window_start(ds: xr.Dataset, brain: int, days: int, diverged: float, manipul
 
 @style.styled
 def hypnogram_figure(ds: xr.Dataset, days: int = 4):
-    """The hypnogram of the first brain of each scenario, then of each brain that diverged (its last `days` days up to
+    """The hypnogram of the first brain of each condition, then of each brain that diverged (its last `days` days up to
     the divergence), up to three per row; with protocols, each above its whole run with the blocks (see the module)."""
     diverged = diverged_day(ds).values
-    brains = style.first_brains(ds.scenario.values)
+    brains = style.first_brains(ds.condition.values)
     brains += [b for b in np.flatnonzero(np.isfinite(diverged)).tolist() if b not in brains]
     blocks = {b: protocol_blocks(ds, b) for b in brains}
     overview = any(blocks.values())

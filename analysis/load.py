@@ -2,8 +2,8 @@
 figures without mistaking a divergence for a step that logged nothing.
 
 Each run directory holds `activity.nc` (written by the simulator) and, once `python -m analysis.evaluate` has measured it,
-`evaluation.nc`; both are merged. Brains carry `scenario` and `seed` coordinates, so comparing conditions is
-`ds.groupby("scenario").mean("brain")`. Runs with different schedules have steps of different states: the per-step
+`evaluation.nc`; both are merged. Brains carry `condition` (their label: scenario, protocol and the overrides that
+define them; sims.life.labels) and `seed` coordinates, so comparing conditions is `ds.groupby("condition").mean("brain")`. Runs with different schedules have steps of different states: the per-step
 coordinates (`state`, `day`, `step_epoch`) become (brain, step) arrays, and shorter runs are padded with NaN.
 
 Bad input is a `PadError` with one line naming the path: a path that is not a run directory, a damaged netCDF file,
@@ -107,16 +107,17 @@ def read_netcdf(path: str | Path) -> xr.Dataset:
 
 # What every activity file holds, coordinate -> the dimension it runs along (a file without one of them was written
 # by another program, or is partial), and the dimensions that need their coordinate wherever a variable uses them.
-RUN_COORDS = {"brain": "brain", "scenario": "brain", "seed": "brain", "step": "step", "state": "step", "day": "step",
+RUN_COORDS = {"brain": "brain", "condition": "brain", "seed": "brain", "step": "step", "state": "step", "day": "step",
               "step_epoch": "step"}
 INDEXED = ("brain", "step", "epoch", "occlusion")
 
 
 def check_run(ds: xr.Dataset, path: Path, needs: dict[str, str] = RUN_COORDS) -> None:
     """A PadError naming `path` unless `ds` is an activity (or evaluation) file this version reads: of the file format
-    it reads (attribute `pad_format`, records.variables.FORMAT; files without it are format 1), and holding the
+    it reads (attribute `pad_format`, records.variables.FORMAT; a pad-sleep file without it, one with a
+    `pad_version`, is format 1; a file made by hand, with neither, is read as this format), and holding the
     coordinates `needs` along their dimensions and the coordinate of each dimension in INDEXED it uses."""
-    written = ds.attrs.get("pad_format", 1)
+    written = ds.attrs.get("pad_format", 1 if "pad_version" in ds.attrs else FORMAT)
     if str(written) != str(FORMAT):
         raise PadError(f"{path}: an activity file of format {written} (pad-sleep {ds.attrs.get('pad_version', '?')}); "
                        f"this pad-sleep reads format {FORMAT}: analyse it with the version that wrote it")
@@ -136,7 +137,7 @@ def open_run(run_dir: str | Path) -> xr.Dataset:
         raise PadError(f"{run_dir}: {'no such run directory' if not run_dir.exists() else 'no ' + ACTIVITY}")
     ds = read_netcdf(run_dir / ACTIVITY)
     check_run(ds, run_dir / ACTIVITY)
-    ds = ds.assign_coords(scenario=ds.scenario.astype(str))  # labels, also where another program wrote numbers
+    ds = ds.assign_coords(condition=ds.condition.astype(str))  # labels, also where another program wrote numbers
     if (run_dir / EVALUATION).exists():
         evaluation = read_netcdf(run_dir / EVALUATION)
         check_run(evaluation, run_dir / EVALUATION, {"brain": "brain"})
@@ -232,10 +233,11 @@ def nonfinite_steps(ds: xr.Dataset, name: str) -> xr.DataArray:
 
 def diverged_day(ds: xr.Dataset) -> xr.DataArray:
     """Per brain, the first day (0-based, as the `day` coordinate) on which it diverged; NaN if it did not (or if an
-    old file cannot tell). From the file's `diverged_day` (-1: never) and from any logged non-finite step figure."""
+    file made by hand cannot tell). From the file's `diverged_day` (NaN: never) and from any logged non-finite step
+    figure."""
     days = []
     if "diverged_day" in ds:
-        days.append(ds["diverged_day"].where(ds["diverged_day"] >= 0).astype(float))
+        days.append(ds["diverged_day"].astype(float))
     for name in DEVICE_NAMES:
         if name in ds and "day" in ds.coords:
             days.append(ds["day"].where(nonfinite_steps(ds, name)).min("step").astype(float))

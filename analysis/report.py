@@ -1,5 +1,5 @@
 """`python -m analysis.report RUN_DIR... [--out DIR]`: every figure of `analysis.figures` as PNG and PDF, and a table
-of final metrics (final_metrics.md and .csv: last-epoch metrics, mean ± SEM over brains per scenario, beside the
+of final metrics (final_metrics.md and .csv: last-epoch metrics, mean ± SEM over brains per condition, beside the
 published numbers). RUN_DIR may be glob patterns; default out: ./report. A figure whose variables the runs lack is
 skipped with a note; runs of different data sets get separate figures (file names suffixed by the data set).
 What a pattern matches besides runs (multirun.yaml, ...) is skipped with a note on stderr, a run named twice is counted
@@ -47,10 +47,10 @@ def final_table(ds: xr.Dataset) -> pd.DataFrame:
     values = final_values(ds)  # metric -> (brain,)
     diverged = diverged_day(ds).values if "brain" in ds.dims else np.full(0, np.nan)  # (brain,) day or NaN
     for dataset in sorted(set(ds.dataset.values)):
-        for s in style.order(ds.scenario.values[ds.dataset.values == dataset]):
-            pick = (ds.dataset.values == dataset) & (ds.scenario.values == s)
+        for s in style.order(ds.condition.values[ds.dataset.values == dataset]):
+            pick = (ds.dataset.values == dataset) & (ds.condition.values == s)
             epochs = values.get("epoch", np.full(pick.shape, np.nan))[pick]
-            row = {"dataset": dataset, "scenario": s, "n": int(pick.sum()),
+            row = {"dataset": dataset, "condition": s, "n": int(pick.sum()),
                    "epoch": "-".join(f"{e:g}" for e in sorted({np.nanmin(epochs), np.nanmax(epochs)})),
                    "diverged": int(np.isfinite(diverged[pick]).sum()),
                    "diverged_brains": diverged_note(ds, np.flatnonzero(pick))}
@@ -76,13 +76,13 @@ def markdown(table: pd.DataFrame) -> str:
 
     metrics = [m for m in METRICS if f"{m}_mean" in table]
     any_diverged = "diverged" in table and bool((table.diverged > 0).any())
-    head = ["data set", "scenario", "n", "epoch"] + [METRICS[m] for m in metrics] + ["diverged"] * any_diverged
+    head = ["data set", "condition", "n", "epoch"] + [METRICS[m] for m in metrics] + ["diverged"] * any_diverged
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in table.iterrows():
         digits = [3 if "ratio" in m else 2 for m in metrics]
         cells = [cell(r[f"{m}_mean"], r[f"{m}_sem"], d) for m, d in zip(metrics, digits)]
         cells += [f"**{r.diverged} of {r.n}**: {r.diverged_brains}" if r.diverged else "–"] * any_diverged
-        name = style.label(r.scenario) + (" ⚠" if any_diverged and r.diverged else "")
+        name = style.label(r.condition) + (" ⚠" if any_diverged and r.diverged else "")
         lines.append("| " + " | ".join([r.dataset, name, str(r.n), r.epoch] + cells) + " |")
     notes = ["", "Mean ± SEM over brains (seeds) at each brain's last evaluated epoch; accuracies in percent; the 95% "
              "CIs are in final_metrics.csv, and scenarios are compared paired by seed by `sims.experiments.table1`.",

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import torch
 
-from sims.cohort import Cohort
-from sims.registry import compose_config
-from sims.simulator import Simulator
+from sims.life.cohort import Cohort
+from sims.jobs.registry import compose_config
+from sims.life.simulator import Simulator
 
 
 def next_day(sim: Simulator) -> None:

@@ -23,9 +23,9 @@ if __package__ in (None, ""):  # run as a script: make the repository's packages
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cortex.population import population_statistics  # noqa: E402
-from sims.phases import nrem, rem, wake  # noqa: E402
-from sims.registry import compose_config  # noqa: E402
-from sims.simulator import Simulator  # noqa: E402
+from sims.life.phases import nrem, rem, wake  # noqa: E402
+from sims.jobs.registry import compose_config  # noqa: E402
+from sims.life.simulator import Simulator  # noqa: E402
 
 TINY = ["cortex.channels=[3,8,16,32]", "cortex.latent_dim=32", "optim.batch_size=16", "record.units_per_area=16"]
 

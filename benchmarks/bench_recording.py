@@ -28,8 +28,8 @@ import torch
 if __package__ in (None, ""):  # run as a script: make the repository's packages importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sims.registry import compose_config  # noqa: E402
-from sims.simulator import Simulator  # noqa: E402
+from sims.jobs.registry import compose_config  # noqa: E402
+from sims.life.simulator import Simulator  # noqa: E402
 
 CIFAR10_DAYS = 781
 

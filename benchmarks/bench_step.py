@@ -56,8 +56,8 @@ if __package__ in (None, ""):  # run as a script: make the repository's packages
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cortex import Cortex, to_activity  # noqa: E402
-from sims.registry import compose_config  # noqa: E402
-from sims.simulator import Simulator  # noqa: E402
+from sims.jobs.registry import compose_config  # noqa: E402
+from sims.life.simulator import Simulator  # noqa: E402
 from tests.authors_iteration import AuthorsIteration, Flags  # noqa: E402
 
 CIFAR10_DAYS = 781  # 50000 training images // batch 64 (drop_last), one Wake batch per day

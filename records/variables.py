@@ -9,7 +9,14 @@ from dataclasses import dataclass
 # Drop probabilities of the occlusion curve: 0, 0.1, ..., 1.0 as in the paper's Figure 5.
 # The activity file's layout, written as its `pad_format` attribute: raise it when a reader of the old layout would
 # misread the new one (a renamed or re-dimensioned variable), not for added variables. Files without it are format 1.
-FORMAT = 1
+# Format 2 (2026-12-06): the brain's label coordinate is `condition` (was `scenario`; the scenario's own name is the
+# `scenario_name` attribute); `diverged_day` is NaN where the brain never diverged (was -1); the attributes below.
+FORMAT = 2
+# Global attributes that say what the simulator knew, so that no reader re-derives it: the days of an epoch, and the
+# protocol's blocks as day ranges (JSON: [{"name", "first_day", "stop_day"}], days since the run began, stop_day
+# exclusive, null for a block that lasts to the run's end).
+DAYS_PER_EPOCH = "days_per_epoch"
+PROTOCOL_BLOCKS = "protocol_blocks"
 OCCLUSION_LEVELS = tuple(k / 10 for k in range(11))
 
 
@@ -107,10 +114,10 @@ LOGGED = Variable("logged", ("brain", "step"), "1",
                   "bit k set: the k-th per-step figure (flag_meanings) was logged at this step")
 DIVERGED_DAY = Variable("diverged_day", ("brain",), "1",
                         "first day (0-based, since the run began) with a non-finite logged figure, weight or Adam "
-                        "state; -1 if the brain never diverged")
+                        "state; NaN if the brain never diverged")
 
 
-assert len(DEVICE_STEP_VARIABLES) <= 8, "`logged` is uint8 (one bit per device figure): widen it in sims.recorder"
+assert len(DEVICE_STEP_VARIABLES) <= 8, "`logged` is uint8 (one bit per device figure): widen it in sims.life.recorder"
 
 
 def logged_flag_attrs() -> dict:

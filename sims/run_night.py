@@ -5,7 +5,7 @@ made with another configuration) ends with one line on stderr, `error: KEY...: r
 Hydra writes anything into a run directory. A brain whose losses, weights or Adam state become non-finite stops with a
 one-line diagnosis and exit status 3 (a sweep goes on with its other jobs, then exits with 3), keeping its last good
 checkpoint. Ctrl-C, SIGTERM and SIGUSR2 save a checkpoint at the current day and exit with 130, 143 and 140;
-the same command resumes (sims/outcomes.py: every status and end line, in one place).
+the same command resumes (sims/jobs/outcomes.py: every status and end line, in one place).
 """
 import sys
 from contextlib import ExitStack
@@ -18,10 +18,10 @@ import hydra
 from omegaconf import DictConfig
 
 from records.errors import PadError
-from sims.preflight import preflight
-from sims.registry import register_configs
-from sims.job import report_finished, run_job
-from sims.outcomes import DIVERGED, INTERRUPTED, bad_input, diverged_jobs, fail
+from sims.jobs.preflight import preflight
+from sims.jobs.registry import register_configs
+from sims.jobs.job import report_finished, run_job
+from sims.jobs.outcomes import DIVERGED, INTERRUPTED, bad_input, diverged_jobs, fail
 
 register_configs()
 

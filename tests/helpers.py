@@ -1,5 +1,5 @@
 """Small configurations shared by the tests: a tiny cortex and data set so a step takes milliseconds on CPU."""
-from sims.registry import compose_config
+from sims.jobs.registry import compose_config
 
 TINY = [
     "data=shapes", "data.train_size=640", "data.test_size=200", "cortex.channels=[3,8,16,32]", "cortex.latent_dim=32",
@@ -28,7 +28,7 @@ def live(sim, epochs: int) -> None:
 
 
 class SpiedPhase:
-    """A phase of sims.phases.PHASES whose lone-brain step is `spy` (a test's window on each step)."""
+    """A phase of sims.life.phases.PHASES whose lone-brain step is `spy` (a test's window on each step)."""
 
     def __init__(self, phase, spy):
         self.name, self.step = phase.name, spy

@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 from cortex.population import NAMES as POPULATION
 from records.variables import (DEVICE_STEP_VARIABLES, DREAM_VARIABLES, EPOCH_VARIABLES, GEOMETRY_VARIABLES,
                                HOST_STEP_VARIABLES)
-from sims.simulator import run
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 
 PRODUCED_BY = {  # which per-step figures each state must have produced (the population statistics in every area)
@@ -56,7 +56,7 @@ def test_coordinates_epochs_and_config(activity):
     assert list(activity.epoch.values) == [1, 2]
     assert list(np.unique(activity.step_epoch.values)) == [1, 2]
     assert list(activity.day.values[::3]) == list(range(10))
-    assert activity.scenario.values.tolist() == ["pad"] and activity.seed.values.tolist() == [0]
+    assert activity.condition.values.tolist() == ["pad"] and activity.seed.values.tolist() == [0]
     assert np.isfinite(activity.readout_accuracy).all()
     assert activity.dream_rem.shape == (1, 2, 4, 3, 32, 32) and np.abs(activity.dream_nrem).max() <= 1
     config = OmegaConf.create(activity.attrs["config"])

@@ -2,8 +2,8 @@
 import pytest
 import xarray as xr
 
-from sims.registry import compose_config
-from sims.simulator import run
+from sims.jobs.registry import compose_config
+from sims.life.simulator import run
 from world.sources import candidate_roots
 
 pytestmark = pytest.mark.slow

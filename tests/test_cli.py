@@ -29,7 +29,7 @@ def test_a_finished_run_says_where_its_files_are(finished_run):
         assert (run_dir / name).is_file(), name
     with xr.open_dataset(run_dir / "activity.nc") as activity:
         assert activity["epoch"].values.tolist() == [1]
-        assert activity["scenario"].values.tolist() == ["pad"] and activity["seed"].values.tolist() == [0]
+        assert activity["condition"].values.tolist() == ["pad"] and activity["seed"].values.tolist() == [0]
         assert activity.sizes["step"] == 10 * 3  # 160 images in batches of 16: ten days of Wake, NREM, REM
     assert load_checkpoint(run_dir / "checkpoints" / "last.pt")["epoch"] == 2  # the next epoch to live
 
@@ -124,7 +124,7 @@ def test_multirun_makes_one_run_directory_per_job(run_night, run_nights, tiny, t
     for job in jobs:
         overrides = dict(o.split("=", 1) for o in yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()))
         with xr.open_dataset(job / "activity.nc") as activity:
-            scenario, seed = activity["scenario"].item(), int(activity["seed"].item())
+            scenario, seed = activity["condition"].item(), int(activity["seed"].item())
             states = sorted(set(activity["state"].values.tolist()))
             assert activity["epoch"].values.tolist() == [1]
         assert (scenario, str(seed)) == (overrides["scenario"], overrides["seed"])

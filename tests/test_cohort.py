@@ -12,8 +12,8 @@ import torch
 import xarray as xr
 
 from records.checkpoints import load_checkpoint
-from sims.cohort import Cohort, run_cohort
-from sims.simulator import run
+from sims.life.cohort import Cohort, run_cohort
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 
 DAY = "protocol.unit=day"

@@ -59,7 +59,7 @@ def test_a_sweep_in_cohorts_equals_the_brains_run_alone(cohorts, lone):
     assert sorted(line for line in result.stdout.splitlines() if line.startswith("done: ")) == sorted(
         f"done: {run} (activity.nc, checkpoints/, .hydra/config.yaml)" for run in runs)
     a, b = (open_runs(r).drop_vars([*TIMING, "run_dir"]) for r in (runs, alone))
-    assert sorted(zip(a.scenario.values.tolist(), a.seed.values.tolist())) == [
+    assert sorted(zip(a.condition.values.tolist(), a.seed.values.tolist())) == [
         ("no_rem", 0), ("no_rem", 1), ("pad", 0), ("pad", 1)]
     xr.testing.assert_identical(a, b)
     for run, single in zip(runs, alone):

@@ -9,11 +9,11 @@ import pytest
 import xarray as xr
 
 from records.checkpoints import load_checkpoint
-import sims.cohort.cohort
+import sims.life.cohort.cohort
 from records.errors import PadError
-from sims.cohort import Cohort, run_cohort
-from sims.interrupts import Interrupted
-from sims.simulator import run
+from sims.life.cohort import Cohort, run_cohort
+from sims.life.interrupts import Interrupted
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 from tests.test_cohort import RTOL, assert_same_brains
 
@@ -44,7 +44,7 @@ def test_an_interrupted_cohort_resumes_every_brain_as_if_never_interrupted(tmp_p
     def interrupted(front):
         live_day(front)
         if (cohort.members[0].epoch, cohort.members[0].day_in_epoch) == (epoch, day):
-            os.kill(os.getpid(), signum)  # handled at once, by sims.interrupts: the cohort saves at this day's end
+            os.kill(os.getpid(), signum)  # handled at once, by sims.life.interrupts: the cohort saves at this day's end
 
     monkeypatch.setattr(cohort, "live_day", interrupted)
     with pytest.raises(Interrupted) as stopped:
@@ -102,10 +102,10 @@ def test_a_cohort_measured_in_batch_gives_each_brain_its_lone_figures(tmp_path, 
     Trained brain by brain (the lone arithmetic), then measured brain by brain (loop), every figure is the lone
     brain's to the bit; measured with vmapped encodings and dreams, they round otherwise: measured here, read-outs and
     curves identical, ratios within 1.2e-7; asserted: within one test image and 1e-5."""
-    measure = sims.cohort.cohort.evaluate_cohort
-    monkeypatch.setattr(sims.cohort.cohort, "evaluate_cohort", lambda *a: measure(*a[:-1], vectorize == "vmap"))
-    record = sims.cohort.cohort.record_cohort
-    monkeypatch.setattr(sims.cohort.cohort, "record_cohort", lambda *a: record(*a[:-1], vectorize == "vmap"))
+    measure = sims.life.cohort.cohort.evaluate_cohort
+    monkeypatch.setattr(sims.life.cohort.cohort, "evaluate_cohort", lambda *a: measure(*a[:-1], vectorize == "vmap"))
+    record = sims.life.cohort.cohort.record_cohort
+    monkeypatch.setattr(sims.life.cohort.cohort, "record_cohort", lambda *a: record(*a[:-1], vectorize == "vmap"))
     cfgs = [tiny_config("epochs=2", f"seed={seed}", "eval.geometry=true", *extra)
             for seed, extra in [(0, []), (1, ["scenario=no_rem", "hippocampus.recombination=noise"]),
                                 (2, ["eval.readout_epochs=3"])]]

@@ -16,8 +16,8 @@ import pytest
 import torch
 import xarray as xr
 
-from sims.registry import compose_config
-from sims.simulator import run
+from sims.jobs.registry import compose_config
+from sims.life.simulator import run
 
 pytestmark = pytest.mark.science
 SETUP = ["data=shapes", "data.train_size=2560", "data.test_size=1000", "cortex.channels=[3,16,32,64]",

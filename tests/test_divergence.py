@@ -7,8 +7,8 @@ import xarray as xr
 
 from neuromod import Drive
 from records.errors import Diverged
-from sims.phases import PHASES, StepResult
-from sims.simulator import Simulator
+from sims.life.phases import PHASES, StepResult
+from sims.life.simulator import Simulator
 from tests.helpers import SpiedPhase, tiny_config
 
 CLI_TINY = ["data=shapes", "data.train_size=320", "data.test_size=100", "cortex.channels=[3,8,16,32]",
@@ -42,15 +42,15 @@ def test_divergence_keeps_the_last_good_checkpoint_and_marks_the_bad_values(tmp_
         return result
 
     monkeypatch.setitem(PHASES, Drive.REPLAY, SpiedPhase(PHASES[Drive.REPLAY], nan_in_epoch_2))
-    original_run_epoch = sim._run_epoch
+    original_begin_epoch = sim.begin_epoch
     checkpoint = {}
 
-    def run_epoch(*args):
+    def begin_epoch():
         if sim.epoch == 2:
             checkpoint["bytes"] = sim.checkpoint_path.read_bytes()
-        original_run_epoch(*args)
+        original_begin_epoch()
 
-    monkeypatch.setattr(sim, "_run_epoch", run_epoch)
+    monkeypatch.setattr(sim, "begin_epoch", begin_epoch)
     with pytest.raises(Diverged, match=r"diverged on day 5 \(epoch 2, day 1 of it\): NREM loss_latent=nan"):
         sim.run()
     assert sim.checkpoint_path.read_bytes() == checkpoint["bytes"]  # the epoch-1 checkpoint, untouched

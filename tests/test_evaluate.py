@@ -16,8 +16,8 @@ from analysis.load import open_run
 from analysis.measure import latent_code, measure, metric_generator
 from cortex import Cortex, CortexConfig
 from records.checkpoints import load_checkpoint
-from sims.registry import compose_config
-from sims.simulator import run
+from sims.jobs.registry import compose_config
+from sims.life.simulator import run
 from tests.conftest import write_cifar_npz
 from tests.test_checkpoints import first_format_save
 from tests.helpers import tiny_config

@@ -26,7 +26,7 @@ def fake_run(folder: Path, scenario: str, seed: int, protocol: dict | None = Non
               "protocol": protocol or {"name": "none"}}
     label = label or f"{scenario}-label"
     (folder / f"{label}_{seed}").mkdir(parents=True)
-    xr.Dataset(coords={"brain": [0], "scenario": ("brain", [label]), "seed": ("brain", [seed])},
+    xr.Dataset(coords={"brain": [0], "condition": ("brain", [label]), "seed": ("brain", [seed])},
                attrs={"config": yaml.safe_dump(config)}).to_netcdf(folder / f"{label}_{seed}" / "activity.nc")
 
 
@@ -116,11 +116,11 @@ def test_a_shrunken_table1_end_to_end(tiny_cifar, tmp_path, cli_env):
     readout = effects[effects.metric == "readout"]
     np.testing.assert_allclose(readout.effect_mean, readout.manipulated_mean - readout.reference_mean, atol=1e-9)
     with xr.open_dataset(next(tmp_path.glob("no_rem*/activity.nc"))) as ds:
-        label = str(ds.scenario.values[0])
+        label = str(ds.condition.values[0])
     mine = []
     for path in tmp_path.glob("*/activity.nc"):
         with xr.open_dataset(path) as ds:
-            if str(ds.scenario.values[0]) == label:
+            if str(ds.condition.values[0]) == label:
                 mine.append(float(ds.readout_accuracy.isel(brain=0, epoch=-1)))
     row = conditions[(conditions.condition == label) & (conditions.metric == "readout")].iloc[0]
     assert row.n == 2 and row["mean"] == pytest.approx(np.mean(mine)) and row.published_mean == 46.0
@@ -176,7 +176,7 @@ def test_a_shrunken_night_architecture_end_to_end(tmp_path, cli_env):
     nights = {}
     for path in tmp_path.glob("*/activity.nc"):
         with xr.open_dataset(path) as ds:
-            name = names[str(ds.scenario.values[0])]
+            name = names[str(ds.condition.values[0])]
             night = ds.state.values[(ds.night.values == 0)].tolist()
             nights.setdefault(name, night)
     assert nights["control"] == ["NREM", "REM"] * 8

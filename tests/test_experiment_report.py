@@ -23,6 +23,8 @@ DAYS_PER_EPOCH, EPOCHS = 2, (1, 2, 3, 4)
 PROTOCOL = {"name": "rem_deprivation", "unit": "epoch", "blocks": [
     {"name": "baseline", "start": 1, "stop": 2}, {"name": "deprivation", "start": 2, "stop": 4},
     {"name": "recovery", "start": 4, "stop": None}]}  # deprivation: days 2..5, epochs 2 and 3
+BLOCK_DAYS = [{"name": "baseline", "first_day": 0, "stop_day": 2}, {"name": "deprivation", "first_day": 2, "stop_day": 6},
+              {"name": "recovery", "first_day": 6, "stop_day": None}]  # PROTOCOL in days, as the simulator writes it
 BASE = {0: 50.0, 1: 52.0, 2: 54.0, 3: 90.0}  # control read-out at epoch 1, by seed (seed 3 has no manipulated twin)
 EFFECT = {0: (0, 0, -1, 1), 1: (0, 0, -2, 2), 2: (0, 0, -6, 3)}  # manipulated minus control, by seed and epoch
 SLOPE = {"ctrl": 10.0, "depr": 20.0}  # accuracy lost per unit of drop probability
@@ -44,11 +46,12 @@ def write_run(path: Path, label: str, seed: int, base: dict = BASE, effect: dict
          "occlusion_accuracy": (("brain", "epoch", "occlusion"), occlusion[None]),
          "rem_share": (("brain", "epoch"), rem[None]), "nrem_share": (("brain", "epoch"), 1 - rem[None]),
          "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels)},
-        coords={"brain": [0], "scenario": ("brain", [label]), "seed": ("brain", [seed]), "epoch": list(EPOCHS),
+        coords={"brain": [0], "condition": ("brain", [label]), "seed": ("brain", [seed]), "epoch": list(EPOCHS),
                 "occlusion": list(OCCLUSION_LEVELS), "step": np.arange(len(states)), "state": ("step", states),
                 "day": ("step", day), "step_epoch": ("step", 1 + day // DAYS_PER_EPOCH),
                 "night": ("step", np.where(np.array(states) == "WAKE", -1, day)), "block": ("step", block)},
-        attrs={"config": yaml.safe_dump({"scenario_name": "pad", "seed": seed, "protocol": PROTOCOL})})
+        attrs={"config": yaml.safe_dump({"scenario_name": "pad", "seed": seed, "protocol": PROTOCOL}),
+               "days_per_epoch": DAYS_PER_EPOCH, "protocol_blocks": json.dumps(BLOCK_DAYS)})
     path.mkdir(parents=True)
     ds.to_netcdf(path / "activity.nc")
 
@@ -244,7 +247,7 @@ def test_an_experiment_of_real_runs(run_night, tmp_path):
                      "protocol.blocks.1.keep.REM=1.0,0.0", "seed=0,1", f"hydra.sweep.dir={tmp_path / 'exp'}")
     assert done.returncode == 0, done.stderr[-3000:]
     ds = open_runs(str(tmp_path / "exp" / "*"))
-    kept = {str(ds.scenario.values[b]): run_config(ds, b)["protocol"]["blocks"][1]["keep"]["REM"] for b in range(4)}
+    kept = {str(ds.condition.values[b]): run_config(ds, b)["protocol"]["blocks"][1]["keep"]["REM"] for b in range(4)}
     control, deprived = (next(k for k, v in kept.items() if v == value) for value in (1.0, 0.0))
     (tmp_path / "exp" / "experiment.json").write_text(json.dumps(
         {"name": "remd", "title": "REM deprivation", "control": control, "manipulated": [deprived], "mode": "quick",
@@ -254,13 +257,13 @@ def test_an_experiment_of_real_runs(run_night, tmp_path):
     # by another route: the REM share of epoch 1's night steps (days 0..3), from each brain's logged states
     night = (ds.night >= 0) & (ds.step_epoch == 1)
     share = ((ds.state == "REM") & night).sum("step") / night.sum("step")
-    by = lambda label: share.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+    by = lambda label: share.values[ds.condition.values == label][np.argsort(ds.seed.values[ds.condition.values == label])]
     r = row(table, "rem_share", "end of deprivation")
     assert r.epoch == 1 and r.n == 2 and r.verdict == "inconclusive"  # 2 seeds: the sign-flip p is at least 0.5
     assert r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-6) and r.effect_mean < 0
     readout = ds.readout_accuracy.sel(epoch=2)
     r = row(table, "readout", "end of run")
-    by = lambda label: readout.values[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+    by = lambda label: readout.values[ds.condition.values == label][np.argsort(ds.seed.values[ds.condition.values == label])]
     assert r.epoch == 2 and r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-4)
     assert (out / "hypnograms.png").exists() and (out / "time_course.pdf").exists()
     # replay fidelity and drift of z, by another route: numpy's Pearson r on the file's raw axes, probe by probe
@@ -280,7 +283,7 @@ def test_an_experiment_of_real_runs(run_night, tmp_path):
             other_values = z.values[b, last - 1, states.index("WAKE")] if other is None else \
                 z.values[b, last, states.index(other)]
             values.append(mean_r(wake, other_values))
-        by = lambda label: np.array(values)[ds.scenario.values == label][np.argsort(ds.seed.values[ds.scenario.values == label])]
+        by = lambda label: np.array(values)[ds.condition.values == label][np.argsort(ds.seed.values[ds.condition.values == label])]
         r = row(table, metric, "end of run")
         assert r.epoch == 2 and r.n == 2 and np.isfinite(r.effect_mean), metric
         assert r.effect_mean == pytest.approx(np.mean(by(deprived) - by(control)), abs=1e-5), metric

@@ -19,7 +19,7 @@ from analysis import experiment, hypnogram, report
 from analysis.load import open_runs
 from records.variables import FORMAT
 from sims.experiments import design, runner
-from sims.simulator import run
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 
 matplotlib.use("Agg")
@@ -53,7 +53,7 @@ def experiment_folder(tmp_path: Path, runs: dict, manipulated: Path | None = Non
     folder = tmp_path / "exp"
     shutil.copytree(runs["control"], folder / "control")
     shutil.copytree(manipulated or runs["deprived"], folder / "deprived")
-    labels = {p.name: str(xr.open_dataset(p / "activity.nc").scenario.values[0]) for p in folder.iterdir()}
+    labels = {p.name: str(xr.open_dataset(p / "activity.nc").condition.values[0]) for p in folder.iterdir()}
     (folder / "experiment.json").write_text(json.dumps(
         {"name": "rem_deprivation", "title": "t", "control": labels["control"], "manipulated": [labels["deprived"]],
          "manipulation_block": "deprivation", "mode": "full",
@@ -72,24 +72,27 @@ def argv_of(command: str, run_dir: Path, tmp_path: Path) -> list[str]:
 def damaged(ds: xr.Dataset, case: str) -> xr.Dataset:
     if case == "foreign":
         return xr.Dataset({"x": ("t", [1, 2])})
-    if case in ("no day", "no state", "no step_epoch", "no scenario"):
+    if case in ("no day", "no state", "no step_epoch", "no condition"):
         return ds.drop_vars(case[3:])
     if case == "no step dimension":
         return ds.drop_dims("step")
     if case == "newer format":
         return ds.assign_attrs(pad_format=FORMAT + 1, pad_version="9.0.0")
+    if case == "blocks not JSON":
+        return ds.assign_attrs(protocol_blocks='[{"name": "baseline"')
     return ds.assign_attrs(config="protocol: [unclosed")  # config not YAML
 
 
-MESSAGES = {"foreign": "not a pad-sleep activity file, or a partial one (no brain, scenario, seed, step, state, day, "
+MESSAGES = {"foreign": "not a pad-sleep activity file, or a partial one (no brain, condition, seed, step, state, day, "
                        "step_epoch; written by another program?)",
             "no day": "not a pad-sleep activity file, or a partial one (no day;",
             "no state": "not a pad-sleep activity file, or a partial one (no state;",
             "no step_epoch": "not a pad-sleep activity file, or a partial one (no step_epoch;",
-            "no scenario": "not a pad-sleep activity file, or a partial one (no scenario;",
+            "no condition": "not a pad-sleep activity file, or a partial one (no condition;",
             "no step dimension": "not a pad-sleep activity file, or a partial one (no step, state, day, step_epoch;",
             "newer format": f"an activity file of format {FORMAT + 1} (pad-sleep 9.0.0); this pad-sleep reads format "
                             f"{FORMAT}: analyse it with the version that wrote it",
+            "blocks not JSON": "its protocol_blocks attribute is not a list of blocks ('[{\"name\": \"baseline\"')",
             "config not YAML": "its config attribute is not readable YAML (ParserError)"}
 
 
@@ -99,7 +102,9 @@ def test_a_foreign_partial_or_mismatched_file_is_one_line(runs, tmp_path, capsys
     folder = experiment_folder(tmp_path, runs)
     bad = folder / "deprived" / "activity.nc"
     damaged(xr.open_dataset(bad).load(), case).to_netcdf(bad)
-    if case == "config not YAML" and command == "hypnogram":  # the CSV export needs no config: it works
+    if case in ("config not YAML", "blocks not JSON") and command == "hypnogram":  # the CSV export needs neither
+        return
+    if case == "config not YAML" and command == "experiment":  # it reads the blocks the file says, not the config
         return
     before = file_snapshot(tmp_path)
     line = one_line_exit(capsys, COMMANDS[command], argv_of(command, bad.parent, tmp_path))
@@ -118,13 +123,18 @@ def test_the_command_line_on_another_programs_netcdf_has_no_traceback(module, tm
 
 
 def test_the_format_the_simulator_writes_is_the_one_the_analysis_reads(runs, tmp_path, capsys):
-    assert xr.open_dataset(runs["control"] / "activity.nc").attrs["pad_format"] == FORMAT
+    assert xr.open_dataset(runs["control"] / "activity.nc").attrs["pad_format"] == FORMAT == 2
+    assert hypnogram.main([str(runs["control"]), "--out", str(tmp_path / "h.csv")]) == tmp_path / "h.csv"
     patched = tmp_path / "run"
     shutil.copytree(runs["control"], patched)
     ds = xr.open_dataset(runs["control"] / "activity.nc").load()
-    del ds.attrs["pad_format"]  # a file written before formats were numbered: format 1
+    del ds.attrs["pad_format"]  # a file written before formats were numbered: format 1 (diverged_day -1 for never)
     ds.assign_attrs(pad_version="0.0.1").to_netcdf(patched / "activity.nc")
-    assert hypnogram.main([str(patched), "--out", str(tmp_path / "h.csv")]) == tmp_path / "h.csv"
+    with pytest.raises(SystemExit) as stopped:
+        hypnogram.main([str(patched), "--out", str(tmp_path / "old.csv")])
+    assert stopped.value.code == 2 and capsys.readouterr().err.splitlines() == [
+        f"error: {patched / 'activity.nc'}: an activity file of format 1 (pad-sleep 0.0.1); this pad-sleep reads "
+        f"format {FORMAT}: analyse it with the version that wrote it"]
 
 
 def test_a_partial_file_still_gives_what_it_holds(runs, tmp_path, capsys):

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from records.checkpoints import load_checkpoint
-from sims.cohort import Cohort, run_cohort
-from sims.simulator import Simulator, run
+from sims.life.cohort import Cohort, run_cohort
+from sims.life.simulator import Simulator, run
 from tests.helpers import tiny_config
 from tests.test_host_syncs import NIGHTS, SMALL
 

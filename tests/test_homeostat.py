@@ -9,7 +9,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from records.errors import PadError
-from sims.homeostat import Homeostat, HomeostatConfig, NightPlan, circadian, s_after_sleep, s_after_wake
+from sims.life.homeostat import Homeostat, HomeostatConfig, NightPlan, circadian, s_after_sleep, s_after_wake
 
 CFG = HomeostatConfig()
 

@@ -6,7 +6,7 @@ until the queued kernels have run, which would cost more than a small brain's st
 device (`torch.tensor([...], device="cuda")`) is a pageable copy that synchronises the stream too. Here every torch
 call of whole days (lone brains and cohorts, under every kind of night a protocol makes, a drug and both optimizer
 semantics) is watched through a TorchFunctionMode, and any read is a failure, except those of the night stream's
-draws, which live on the CPU whatever the device (`sims.streams.ON_HOST`): a night's plan decides which steps run. The
+draws, which live on the CPU whatever the device (`sims.life.streams.ON_HOST`): a night's plan decides which steps run. The
 health check's one read every `days_per_epoch // 20` days is outside a day, in the run loop.
 
 What counts as a copy of host data to the device (the run is on the CPU here, so the watch flags the calls that would
@@ -35,10 +35,10 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from cortex.population import NAMES as POPULATION
-from sims.cohort import Cohort
-from sims.recorder import DEVICE_NAMES
-from sims.simulator import Simulator
-from sims.streams import ON_HOST, Streams
+from sims.life.cohort import Cohort
+from sims.life.recorder import DEVICE_NAMES
+from sims.life.simulator import Simulator
+from sims.life.streams import ON_HOST, Streams
 from tests.helpers import tiny_config
 
 READS = {"item", "tolist", "__bool__", "__float__", "__int__", "__index__", "cpu", "numpy", "__array__", "nonzero",

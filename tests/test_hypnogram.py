@@ -1,6 +1,7 @@
 """Hypnograms: YASA codes by hand on real tiny runs (a protocol by day with arousals, one by epoch with REM
 deprivation), UNS for the padding of runs opened together, the CSV export and its command line, the protocol's blocks
 in days, and the figures that shade them."""
+import json
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -74,6 +75,18 @@ def test_protocol_blocks_in_days(runs):
     ds = open_runs([str(r) for r in runs])  # per brain, from each run's own config
     assert [b.name for b in protocol_blocks(ds, 1)] == ["baseline", "deprivation", "recovery"]
     assert protocol_blocks(ds, 0)[1] == ("frag", 2, 4)
+
+
+def test_the_file_says_its_blocks_and_days_as_the_brain_lived_them(runs):
+    """The attributes the simulator writes (records.variables) against another route: the runs of the per-step
+    `block` coordinate, and the epoch of each step."""
+    for run in runs:
+        ds = open_run(run)
+        assert protocol_blocks(ds) == hypnogram.lived_blocks(ds)
+        day, epoch = ds.day.values, ds.step_epoch.values
+        assert (epoch == 1 + day // ds.attrs["days_per_epoch"]).all()
+    assert json.loads(open_run(runs[1]).attrs["protocol_blocks"])[2] == {"name": "recovery", "first_day": 8,
+                                                                         "stop_day": None}
 
 
 def test_export_and_command_line(runs, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""Nights from hypnograms (sims/hypnograms.py): a hand-written hypnogram mapped to the steps written down by hand;
+"""Nights from hypnograms (sims/life/hypnograms.py): a hand-written hypnogram mapped to the steps written down by hand;
 the same night read from CSV, TSV, EDF+ (written with MNE) and yasa.Hypnogram; bad hypnograms in one line; the
 paper's night as a hypnogram equal to the default run; resume and cohort equal to an uninterrupted lone run; and the
 round trip: a night slept and exported back to YASA keeps its stages and statistics."""
@@ -19,10 +19,10 @@ from analysis.load import open_run
 from neuromod import BrainState
 from records.checkpoints import load_checkpoint
 from records.errors import PadError
-from sims.hypnograms import Run, lived, load_nights, read_file, runs, save_csv
-from sims.nights import NightPlanner
-from sims.simulator import Simulator, run
-from sims.validation import validate
+from sims.life.hypnograms import Run, lived, load_nights, read_file, runs, save_csv
+from sims.life.nights import NightPlanner
+from sims.life.simulator import Simulator, run
+from sims.life.validation import validate
 from tests.helpers import merged, tiny_config
 from tests.test_cohort import RTOL, assert_same_brains, lone_and_cohort
 from tests.test_resume import assert_same, without_wall_clock

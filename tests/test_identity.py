@@ -1,10 +1,10 @@
-"""sims.identity: the keys that define a brain, that a cohort shares and that enter a label, read from one place, as
+"""sims.life.identity: the keys that define a brain, that a cohort shares and that enter a label, read from one place, as
 the run directory, the cohort and the label use them."""
 import pytest
 
-from sims.identity import in_label, may_change, shared_by_cohort
-from sims.labels import scenario_label
-from sims.resume import run_id
+from sims.life.identity import in_label, may_change, shared_by_cohort
+from sims.life.labels import scenario_label
+from sims.life.resume import run_id
 from tests.helpers import tiny_config
 
 

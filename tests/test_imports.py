@@ -1,5 +1,7 @@
 """Imports run one way (DESIGN.md, Layout): records is a leaf; the biology packages and the world never import the
-simulator or the analysis; the analysis never imports the simulator; and no module imports itself in a circle.
+simulator or the analysis; the analysis never imports the simulator; inside sims, the brain's life (sims.life) never
+imports the running of jobs (sims.jobs, sims.experiments, sims.run_night), and sims.jobs never imports the
+experiments; the launcher plugin uses only the public names of sims; and no module imports itself in a circle.
 
 Checked twice: by running the imports in a fresh interpreter (what is loaded), and by reading every module's import
 statements, those inside functions too (what could be loaded later)."""
@@ -73,6 +75,28 @@ def graph() -> dict[str, set[str]]:
 def test_no_package_imports_what_it_must_not(graph):
     offences = [(m, t) for m, targets in graph.items() for t in targets if t.split(".")[0] in FORBIDDEN[m.split(".")[0]]]
     assert offences == []
+
+
+ROOMS = {  # a room of sims -> the modules of sims it must never import
+    "sims.life": ("sims.jobs", "sims.experiments", "sims.run_night"),
+    "sims.jobs": ("sims.experiments", "sims.run_night"),
+}
+
+
+def test_the_brains_life_never_imports_the_running_of_jobs(graph):
+    assert "sims.life.simulator" in graph and "sims.jobs.job" in graph  # the rooms are where this test looks
+    offences = [(m, t) for m, targets in graph.items() for room, banned in ROOMS.items()
+                if m == room or m.startswith(room + ".") for t in targets
+                if any(t == b or t.startswith(b + ".") for b in banned)]
+    assert offences == []
+
+
+def test_the_launcher_plugin_uses_public_names_only():
+    plugin = REPO / "hydra_plugins" / "pad_cohort_launcher"
+    private = [(p.name, alias.name) for p in plugin.glob("*.py") for node in ast.walk(ast.parse(p.read_text()))
+               if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sims")
+               for alias in node.names if alias.name.startswith("_")]
+    assert private == [] and any("sims" in p.read_text() for p in plugin.glob("*.py"))
 
 
 def test_no_import_cycles(graph):

@@ -40,7 +40,7 @@ def test_a_sweep_through_a_launcher_equals_lone_runs(launcher, lone, run_night, 
     for run_dir in tmp_path.iterdir():
         if (run_dir / "activity.nc").exists():
             with xr.open_dataset(run_dir / "activity.nc") as ds:
-                runs[(ds.scenario.item(), int(ds.seed.item()))] = run_dir
+                runs[(ds.condition.item(), int(ds.seed.item()))] = run_dir
     assert sorted(runs) == sorted(BRAINS)
     for (scenario, seed), run_dir in runs.items():
         alone = lone / f"{scenario}_{seed}"

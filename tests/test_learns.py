@@ -22,8 +22,8 @@ import pytest
 import torch
 import xarray as xr
 
-from sims.evaluation import evaluate
-from sims.simulator import Simulator
+from sims.life.evaluation import evaluate
+from sims.life.simulator import Simulator
 from tests.helpers import live, tiny_config
 
 EPOCHS = 3

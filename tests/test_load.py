@@ -13,7 +13,7 @@ import xarray as xr
 from analysis.load import diverged_day, epoch_mean, logged, logged_mask, open_cortex, open_run, open_runs
 from cortex import Cortex, to_activity
 from records.errors import PadError
-from sims.simulator import Simulator, run
+from sims.life.simulator import Simulator, run
 from tests.helpers import live, tiny_config
 
 
@@ -29,14 +29,14 @@ def runs(tmp_path_factory):
 def test_open_runs_stacks_brains_with_scenario_and_seed(runs):
     ds = open_runs(str(runs / "*"))
     assert ds.sizes["brain"] == 3
-    assert sorted(zip(ds.scenario.values.tolist(), ds.seed.values.tolist())) == [("no_rem", 0), ("pad", 0), ("pad", 1)]
+    assert sorted(zip(ds.condition.values.tolist(), ds.seed.values.tolist())) == [("no_rem", 0), ("pad", 0), ("pad", 1)]
     # no_rem has 2 steps a day, pad 3: the shorter run is padded, and per-step states are per brain
     assert ds.state.dims == ("brain", "step") and ds.sizes["step"] == 3 * 3
-    no_rem = ds.where(ds.scenario == "no_rem", drop=True)
+    no_rem = ds.where(ds.condition == "no_rem", drop=True)
     assert np.isnan(no_rem.loss_reconstruction.values[0, 6:]).all()
     assert list(no_rem.state.values[0, :6]) == ["WAKE", "NREM"] * 3
-    means = ds.loss_reconstruction.groupby("scenario").mean("brain")
-    assert set(means.scenario.values) == {"pad", "no_rem"}
+    means = ds.loss_reconstruction.groupby("condition").mean("brain")
+    assert set(means.condition.values) == {"pad", "no_rem"}
 
 
 def test_one_run_equals_its_activity_file(runs):
@@ -59,7 +59,7 @@ def multirun(runs, tmp_path):
 
 def test_a_glob_skips_what_is_not_a_run_and_a_run_named_twice_counts_once(multirun, capsys):
     ds = open_runs([str(multirun.parent / "*" / "*"), str(multirun / "pad_0"), str(multirun / "pad_0" / "activity.nc")])
-    assert ds.sizes["brain"] == 2 and sorted(ds.scenario.values.tolist()) == ["no_rem", "pad"]
+    assert ds.sizes["brain"] == 2 and sorted(ds.condition.values.tolist()) == ["no_rem", "pad"]
     err = capsys.readouterr().err.splitlines()
     assert sorted(err) == sorted([
         f"note: {multirun / 'crashed'}: skipped (not a run directory: no activity.nc)",
@@ -99,16 +99,16 @@ FLAGS = {"flag_masks": [1, 2, 4, 8, 16], "units": "1",
          "flag_meanings": "loss_reconstruction loss_kl loss_latent loss_discriminator discriminator_output"}
 
 
-def synthetic_steps(kl: np.ndarray, bits: np.ndarray, diverged=(-1, -1)) -> xr.Dataset:
+def synthetic_steps(kl: np.ndarray, bits: np.ndarray, diverged=(np.nan, np.nan)) -> xr.Dataset:
     """Two brains, 2 epochs of 2 days of (WAKE, NREM, REM): loss_kl as given (brain, 12), its `logged` bit (2) where
     `bits` is set."""
     states = np.array(["WAKE", "NREM", "REM"] * 4)
     day = np.repeat(np.arange(4), 3)
     return xr.Dataset({"loss_kl": (("brain", "step"), kl.astype(np.float32)),
                        "logged": (("brain", "step"), np.where(bits, 2, 0).astype(np.uint8), FLAGS),
-                       "diverged_day": ("brain", np.array(diverged, np.int64))},
+                       "diverged_day": ("brain", np.array(diverged, np.float64))},
                       coords={"brain": [0, 1], "state": ("step", states), "day": ("step", day),
-                              "step_epoch": ("step", 1 + day // 2), "scenario": ("brain", ["pad", "pad"]),
+                              "step_epoch": ("step", 1 + day // 2), "condition": ("brain", ["pad", "pad"]),
                               "seed": ("brain", [0, 1])})
 
 
@@ -123,7 +123,7 @@ def kl_steps():
 
 
 def test_a_divergence_is_not_averaged_away_and_an_unlogged_nan_is():
-    ds = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(-1, 2))
+    ds = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(np.nan, 2))
     mean = epoch_mean(ds, "loss_kl")
     np.testing.assert_array_equal(mean.values, [[1.5, 3.5], [1.5, np.nan]])  # NREM/REM NaN skipped, day 2's NaN not
     assert mean.dims == ("brain", "epoch") and list(mean.epoch.values) == [1, 2]
@@ -153,7 +153,7 @@ def test_files_without_flags_fall_back_to_nan_means_not_logged():
     np.testing.assert_array_equal(epoch_mean(old, "loss_kl").values, [[np.nan, 3.5], [1.5, 5]])
     np.testing.assert_array_equal(diverged_day(old).values, [1, np.nan])  # step 3 is day 1
     # open_runs of an old and a new run: the old brain's flags are NaN (missing), each brain reads as its file says
-    new = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(-1, 2)).isel(brain=[1])
+    new = synthetic_steps(kl_steps(), np.broadcast_to(WAKE, (2, 12)), diverged=(np.nan, 2)).isel(brain=[1])
     mixed = xr.concat([old.isel(brain=[1]), new], dim="brain", join="outer")
     assert np.isnan(mixed.logged.values[0]).all()
     np.testing.assert_array_equal(epoch_mean(mixed, "loss_kl").values, [[1.5, 5], [1.5, np.nan]])

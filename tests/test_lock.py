@@ -17,7 +17,7 @@ import yaml
 from records.checkpoints import load_checkpoint
 from records.errors import PadError
 from records.lock import check_free, run_lock
-from sims.cohort import run_cohort
+from sims.life.cohort import run_cohort
 from tests.helpers import tiny_config
 
 HOLD = "import sys, time; from records.lock import run_lock\nwith run_lock(sys.argv[1]):\n print('held', flush=True)\n" \

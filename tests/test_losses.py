@@ -3,7 +3,7 @@ import math
 import numpy as np
 import torch
 
-from sims.phases.learning import discriminator_loss, kl_divergence
+from sims.life.phases.learning import discriminator_loss, kl_divergence
 
 
 def test_kl_matches_a_hand_computation_with_the_unbiased_std():

@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from records.errors import PadError
-from sims.cohort.cohort import check_shared
-from sims.labels import scenario_label
-from sims.identity import may_change
-from sims.simulator import Simulator
+from sims.life.cohort.cohort import check_shared
+from sims.life.labels import scenario_label
+from sims.life.identity import may_change
+from sims.life.simulator import Simulator
 from tests.helpers import live, tiny_config
 
 RTOL = 1e-9  # of each tensor's (figure's) largest value, as tests/test_cohort.py bounds float64 brains

@@ -1,4 +1,4 @@
-"""Night profiles (sims/night_profiles.py) against their figures, measured by YASA on 300 generated nights each:
+"""Night profiles (sims/life/night_profiles.py) against their figures, measured by YASA on 300 generated nights each:
 sleep-onset latency and WASO within 10%, total sleep time within 3%, stage shares within 1 point of total sleep
 time, the share of sleep-onset REM periods within 0.07; and the architecture: N3 early, REM late, REM periods
 lengthening."""
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yasa
 
-from sims.night_profiles import PROFILES, generate
+from sims.life.night_profiles import PROFILES, generate
 
 NIGHTS = 300
 FIVE = {"W": "WAKE", "N1": "N1", "N2": "N2", "N3": "N3", "R": "REM"}

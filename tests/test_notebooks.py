@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from sims.simulator import run
+from sims.life.simulator import run
 from tests.helpers import tiny_config
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "analysis" / "notebooks"

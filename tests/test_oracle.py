@@ -11,9 +11,9 @@ import torch
 import xarray as xr
 
 from cortex import Cortex, to_activity
-from sims.phases import PHASES
-from sims.simulator import Simulator
-from sims.streams import Streams
+from sims.life.phases import PHASES
+from sims.life.simulator import Simulator
+from sims.life.streams import Streams
 from tests.authors_iteration import FLAGS, AuthorsIteration, Flags
 from tests.helpers import SpiedPhase, live, tiny_config
 

@@ -6,10 +6,10 @@ import torch
 from cortex import CortexConfig
 from cortex.population import NAMES as POPULATION
 from neuromod import BrainState, NeuromodController
-from sims.brain import Brain
-from sims.config import IdleParameters, NremPhase, OptimConfig, RemPhase, WakePhase
-from sims.phases import NREM as NREM_PHASE, REM as REM_PHASE, WAKE as WAKE_PHASE
-from sims.phases.learning import discriminator_loss
+from sims.life.brain import Brain
+from sims.life.config import IdleParameters, NremPhase, OptimConfig, RemPhase, WakePhase
+from sims.life.phases import NREM as NREM_PHASE, REM as REM_PHASE, WAKE as WAKE_PHASE
+from sims.life.phases.learning import discriminator_loss
 
 CONTROLLER = NeuromodController()
 WAKE, NREM, REM = (CONTROLLER.plasticity_of(s) for s in (BrainState.WAKE, BrainState.NREM, BrainState.REM))

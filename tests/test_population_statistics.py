@@ -17,11 +17,11 @@ from cortex import random_mask
 from cortex.population import NAMES, area_statistics, population_statistics
 from records.checkpoints import load_checkpoint
 from records.variables import logged_flag_attrs
-from sims.cohort import run_cohort
-from sims.phases import nrem, rem, wake
-from sims.recorder import Recorder
-from sims.phases import PHASES
-from sims.simulator import Simulator, run
+from sims.life.cohort import run_cohort
+from sims.life.phases import nrem, rem, wake
+from sims.life.recorder import Recorder
+from sims.life.phases import PHASES
+from sims.life.simulator import Simulator, run
 from tests.helpers import SpiedPhase, live, tiny_config
 
 SMALL = ["data.train_size=64", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false", "epochs=2"]

@@ -8,9 +8,9 @@ from omegaconf import OmegaConf
 
 from neuromod import BrainState
 from records.checkpoints import load_checkpoint
-from sims.nights import NightPlanner
-from sims.registry import compose_config
-from sims.simulator import Simulator
+from sims.life.nights import NightPlanner
+from sims.jobs.registry import compose_config
+from sims.life.simulator import Simulator
 from tests.helpers import live, tiny_config
 
 SMALL = ["data.train_size=160", "optim.batch_size=16", "eval.every=0", "keep_epoch_cortex=false"]  # 10 days an epoch
@@ -104,8 +104,8 @@ def test_a_block_that_changes_nothing_gives_exactly_the_controls_figures(tmp_pat
     a, b = activity(tmp_path / "control"), activity(tmp_path / "empty")
     assert set(b.block.values) == {"manipulation", "recovery"}
     figures = ["loss_reconstruction", "loss_kl", "loss_latent", "loss_discriminator", "discriminator_output", "logged"]
-    xr.testing.assert_equal(a.drop_vars(["block", "scenario"])[figures], b.drop_vars(["block", "scenario"])[figures])
-    assert b.scenario.item() == "pad (protocol.blocks changed)"  # never averaged with the control by label
+    xr.testing.assert_equal(a.drop_vars(["block", "condition"])[figures], b.drop_vars(["block", "condition"])[figures])
+    assert b.condition.item() == "pad (protocol.blocks changed)"  # never averaged with the control by label
 
 
 def test_variable_nights_are_logged_as_lived_and_resume_exactly(tmp_path):

@@ -1,4 +1,4 @@
-"""Recorded activity (analysis.activity, sims.recording): what every area does for the probe memories, both pathways,
+"""Recorded activity (analysis.activity, sims.life.recording): what every area does for the probe memories, both pathways,
 each state, against a forward pass written here by hand from the cortex's own convolutions; the same units, probes,
 masks and noise at every recording and after a resume; `record` for a user's images; its bad input in one line."""
 import numpy as np
@@ -10,7 +10,7 @@ import xarray as xr
 from analysis.activity import per_epoch, record, recorded
 from cortex import Cortex, CortexConfig, to_activity
 from records.errors import PadError
-from sims.simulator import Simulator
+from sims.life.simulator import Simulator
 from tests.helpers import live, tiny_config
 
 

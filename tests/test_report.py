@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from analysis import figures, published, report, style  # noqa: E402
-from sims.simulator import run  # noqa: E402
+from sims.life.simulator import run  # noqa: E402
 from tests.helpers import tiny_config  # noqa: E402
 
 RUNS = [("pad", 0), ("pad", 1), ("no_rem", 0), ("no_rem", 1)]
@@ -102,7 +102,7 @@ def independent_finals(run_dir: Path) -> dict[str, float]:
 
 @pytest.mark.parametrize("which", ["evaluated", "plain"])
 def test_table_equals_mean_and_sem_computed_from_the_files(runs, reports, which):
-    table = pd.read_csv(reports[which][0] / "final_metrics.csv").set_index("scenario")
+    table = pd.read_csv(reports[which][0] / "final_metrics.csv").set_index("condition")
     assert list(table.index) == ["pad", "no_rem"] and (table.dataset == "shapes").all() and (table.n == 2).all()
     assert table.published_readout_accuracy_mean.isna().all()  # the paper has no numbers for shapes
     for scenario in ("pad", "no_rem"):
@@ -139,7 +139,7 @@ def synthetic(readout: np.ndarray, scenarios: list[str], dataset: str = "cifar10
     brains = range(len(scenarios))
     return xr.Dataset({"readout_accuracy": (("brain", "epoch"), readout)},
                       coords={"brain": list(brains), "epoch": np.arange(1, readout.shape[1] + 1),
-                              "scenario": ("brain", scenarios), "seed": ("brain", list(brains)),
+                              "condition": ("brain", scenarios), "seed": ("brain", list(brains)),
                               "dataset": ("brain", [dataset] * len(scenarios))})
 
 
@@ -152,7 +152,7 @@ def test_last_evaluated_epoch_is_per_brain():
 
 def test_published_numbers_sit_beside_the_table_and_one_seed_has_no_band():
     ds = synthetic(np.array([[50.0, 57.0], [52.0, 59.0], [40.0, 45.0]]), ["pad", "pad", "wake_only"])
-    table = report.final_table(ds).set_index("scenario")
+    table = report.final_table(ds).set_index("condition")
     paper = published.readout_accuracy("cifar10", "pad")
     assert table.loc["pad", "published_readout_accuracy_mean"] == paper.mean == 58.25
     assert table.loc["wake_only", "published_readout_accuracy_sem"] == 0.54 and table.loc["wake_only", "n"] == 1
@@ -218,10 +218,10 @@ def diverging_runs() -> xr.Dataset:
     bits = np.broadcast_to(np.where(wake, 2, 0), (2, 12)).astype(np.uint8)
     return xr.Dataset(
         {"loss_kl": (("brain", "step"), kl), "logged": (("brain", "step"), bits, flags),
-         "diverged_day": ("brain", [-1, 2]), "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels),
+         "diverged_day": ("brain", [np.nan, 2]), "ach": (("brain", "step"), levels), "na": (("brain", "step"), levels),
          "readout_accuracy": (("brain", "epoch"), [[20.0, 30.0], [25.0, np.nan]])},
         coords={"brain": [0, 1], "epoch": [1, 2], "state": ("step", states), "day": ("step", day),
-                "step_epoch": ("step", 1 + day // 2), "scenario": ("brain", ["pad", "pad"]), "seed": ("brain", [0, 1]),
+                "step_epoch": ("step", 1 + day // 2), "condition": ("brain", ["pad", "pad"]), "seed": ("brain", [0, 1]),
                 "dataset": ("brain", ["shapes", "shapes"])})
 
 
@@ -240,7 +240,7 @@ def test_the_hypnogram_shows_the_diverged_brain_and_the_table_marks_it():
     ds = diverging_runs()
     titles = [ax.get_title() for ax in figures.hypnogram_figure(ds, days=2).axes if ax.get_title()]
     assert titles == ["PAD, seed 0", "PAD, seed 1\ndiverged on day 2"]
-    table = report.final_table(ds).set_index("scenario")
+    table = report.final_table(ds).set_index("condition")
     assert table.loc["pad", "diverged"] == 1 and table.loc["pad", "diverged_brains"] == "seed 1 diverged on day 2"
     md = report.markdown(table.reset_index())
     assert "| shapes | PAD ⚠ | 2 | 1-2 |" in md and "**1 of 2**: seed 1 diverged on day 2 |" in md

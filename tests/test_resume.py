@@ -1,5 +1,6 @@
 """Resuming: a run killed (SIGKILL) or interrupted (Ctrl-C) in the middle of an epoch, then rerun with the same command,
 ends exactly where an uninterrupted run ends: the same parameters and the same logged figures (CPU)."""
+import math
 import os
 import re
 import select
@@ -13,8 +14,8 @@ import torch
 import xarray as xr
 
 from records.checkpoints import load_checkpoint
-from sims.registry import compose_config
-from sims.resume import run_id
+from sims.jobs.registry import compose_config
+from sims.life.resume import run_id
 from tests.helpers import merged
 
 DAYS = 12  # days per epoch: 192 training images in batches of 16
@@ -82,6 +83,8 @@ def assert_same(a, b, where: str = "") -> None:
         assert type(a) is type(b) and len(a) == len(b), where
         for i, (x, y) in enumerate(zip(a, b)):
             assert_same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and math.isnan(a):  # a NaN number (diverged_day: never) equals a NaN
+        assert isinstance(b, float) and math.isnan(b), (where, a, b)
     else:
         assert a == b, (where, a, b)
 

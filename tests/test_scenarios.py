@@ -6,8 +6,8 @@ import torch
 
 from neuromod import BrainState as S
 from records.errors import PadError
-from sims.simulator import Simulator
-from sims.registry import compose_config
+from sims.life.simulator import Simulator
+from sims.jobs.registry import compose_config
 from tests.helpers import tiny_config
 
 SCENARIOS = {  # name: (states of one day and night, recombination, replay)
@@ -117,4 +117,4 @@ def test_scientific_overrides_are_part_of_the_logged_label(tmp_path):
              ("scenario=no_rem", "seed=3", "optim.idle_parameters=frozen"): "no_rem (optim.idle_parameters=frozen)"}
     for overrides, label in cases.items():
         sim = Simulator(tiny_config(*overrides), tmp_path / "_".join(overrides))
-        assert sim.recorder.dataset().scenario.item() == label, overrides
+        assert sim.recorder.dataset().condition.item() == label, overrides

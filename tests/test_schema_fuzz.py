@@ -23,9 +23,9 @@ from omegaconf.errors import OmegaConfBaseException
 from records.errors import Diverged, PadError
 from records.schema import leaves, undeclared
 from sims import run_night
-from sims.config import PadConfig
-from sims.registry import compose_config
-from sims.simulator import Simulator
+from sims.life.config import PadConfig
+from sims.jobs.registry import compose_config
+from sims.life.simulator import Simulator
 
 # A tiny brain whose configuration has an item in every list and dict the schema declares: a protocol with a block
 # that sets every block key, a drug, and the homeostat on (it plans the nights of the blocks without their own cycle).

@@ -2,9 +2,9 @@
 import pytest
 import xarray as xr
 
-from sims.evaluation import evaluate
-from sims.registry import compose_config
-from sims.simulator import Simulator, run
+from sims.life.evaluation import evaluate
+from sims.jobs.registry import compose_config
+from sims.life.simulator import Simulator, run
 
 pytestmark = pytest.mark.science  # a short training run (about 35 s on 2 cores): with the science checks
 

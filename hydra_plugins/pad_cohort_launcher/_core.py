@@ -3,10 +3,10 @@
 Each job goes through Hydra's own `run_job` (hydra.core.utils), as with the basic launcher, so Hydra composes its
 sweep config, makes its run directory (hydra.sweep.dir/hydra.sweep.subdir), writes `.hydra/config.yaml`, `hydra.yaml`
 and `overrides.yaml` and sets up logging exactly as for a lone job; the task it runs there only collects the job's
-config (without the `hydra` node, what `sims.job.run_job` gets) and its run directory. Then `sims.cohort.run_cohort`
-trains the chunk together. How a brain ends is reported as `sims.job` reports it for a lone job of a sweep: `done:
+config (without the `hydra` node, what `sims.jobs.job.run_job` gets) and its run directory. Then `sims.life.cohort.run_cohort`
+trains the chunk together. How a brain ends is reported as `sims.jobs.job` reports it for a lone job of a sweep: `done:
 RUN_DIR (...)`; a diverged brain is one line on stderr, the sweep goes on and `run_night.py` exits with 3 at its end
-(`sims.outcomes.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130 (SIGTERM 143, SIGUSR2
+(`sims.jobs.outcomes.diverged_jobs`); bad input or a failing disk ends the sweep with 2, Ctrl-C with 130 (SIGTERM 143, SIGUSR2
 140, each after saving every brain's checkpoint).
 """
 import logging
@@ -19,10 +19,10 @@ from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job
 from omegaconf import DictConfig, open_dict
 
 from records.errors import PadError
-from sims.cohort import run_cohort
-from sims.job import report_finished
-from sims.outcomes import already_ran, bad_input, diverged, done, stop_interrupted
-from sims.preflight import check_hydra_keys, epochs_done, runs_elsewhere
+from sims.life.cohort import run_cohort
+from sims.jobs.job import report_finished
+from sims.jobs.outcomes import already_ran, bad_input, diverged, done, stop_interrupted
+from sims.jobs.preflight import check_hydra_keys, epochs_done, runs_elsewhere
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
         if to_train := _unfinished([ret.return_value for ret in started], here):
             cohorts.append(to_train)
         for ret in started:
-            ret.return_value = None  # what sims.job.run_job returns: COMPLETED, diverged or not (as a lone sweep's job)
+            ret.return_value = None  # what sims.jobs.job.run_job returns: COMPLETED, diverged or not (as a lone sweep's job)
         returns.extend(started)
     for cohort, outcomes in zip(cohorts, launcher.train(cohorts)):
         _report(cohort, outcomes)
@@ -65,7 +65,7 @@ def launch(launcher, job_overrides: Sequence[Sequence[str]], initial_job_idx: in
 
 def train_in_process(cohorts: list[list[Job]], vectorize: str) -> list[list[str | None]]:
     """The cohorts trained in this process, one after the other; bad input or a failing disk ends the sweep with 2,
-    a stopping signal with 128 + its number (sims.interrupts)."""
+    a stopping signal with 128 + its number (sims.life.interrupts)."""
     outcomes = []
     for jobs in cohorts:
         try:
@@ -122,7 +122,7 @@ def _unfinished(jobs: list[Job], here: bool) -> list[Job]:
 
 
 def _report(jobs: list[Job], outcomes: list[str | None]) -> None:
-    """How each brain of a cohort ended, as sims.job says it for a lone job of a sweep."""
+    """How each brain of a cohort ended, as sims.jobs.job says it for a lone job of a sweep."""
     for (cfg, run_dir), outcome in zip(jobs, outcomes):
         if outcome is None:
             done(run_dir)
@@ -138,7 +138,7 @@ def _epochs_lived(cfg: DictConfig, run_dir: Path, here: bool) -> int:
 
 
 def _report_finished(cfg: DictConfig, run_dir: Path, lived: int) -> None:
-    """What a rerun of a finished brain says (sims.simulator.run, then sims.job); a missing or damaged activity file
+    """What a rerun of a finished brain says (sims.life.simulator.run, then sims.jobs.job); a missing or damaged activity file
     is rebuilt from the checkpoint, as run_night.py does for a finished lone run."""
     already_ran(run_dir, lived, cfg.epochs)
     report_finished(cfg, run_dir)

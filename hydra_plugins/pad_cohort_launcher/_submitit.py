@@ -15,7 +15,7 @@ from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
 from omegaconf import OmegaConf
 
 from records.errors import PadError, first_line
-from sims.outcomes import BAD_INPUT, bad_input, fail
+from sims.jobs.outcomes import BAD_INPUT, bad_input, fail
 
 from ._core import Job, os_error, train_cohort
 

@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 class CohortLauncher(Launcher):
     """Runs a sweep's jobs as cohorts: the jobs, in sweep order, in consecutive chunks of at most `size`, one chunk
-    after the other, each trained together by `sims.cohort.run_cohort` (its steps computed as `vectorize` says).
+    after the other, each trained together by `sims.life.cohort.run_cohort` (its steps computed as `vectorize` says).
     Each job's run directory and `.hydra/` files are the ones the basic launcher writes (Hydra's `run_job` makes them)."""
 
     def __init__(self, size: int = 64, vectorize: str = "auto") -> None:

@@ -24,7 +24,7 @@ class Vectorize(Enum):
 @dataclass
 class CohortConf:
     size: int = 64  # brains per cohort at most: the sweep's jobs, in order, in consecutive chunks of this size
-    vectorize: Vectorize = Vectorize.auto  # how a cohort computes its brains' steps (sims.cohort.run_cohort)
+    vectorize: Vectorize = Vectorize.auto  # how a cohort computes its brains' steps (sims.life.cohort.run_cohort)
 
 
 @dataclass

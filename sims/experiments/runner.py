@@ -28,7 +28,7 @@ from omegaconf import OmegaConf
 from records.errors import PadError
 from records.files import atomic_write
 from sims.experiments.design import Experiment, as_yaml, merged
-from sims.preflight import preflight
+from sims.jobs.preflight import preflight
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -100,7 +100,7 @@ def unreached_block(exp: Experiment, overrides: list[str]) -> str | None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     from analysis.hypnogram import manipulation_blocks
-    from sims.registry import compose_config
+    from sims.jobs.registry import compose_config
 
     own = [o for o in overrides if not o.split("=", 1)[0].lstrip("+~").startswith(("hydra", "seed"))]
     try:
@@ -134,7 +134,7 @@ def write_manifest(exp: Experiment, mode: str, folder: Path) -> None:
     for activity in sorted(folder.glob("*/activity.nc")):
         try:
             with xr.open_dataset(activity) as ds:
-                label, config = str(ds.scenario.values[0]), OmegaConf.create(ds.attrs["config"])
+                label, config = str(ds.condition.values[0]), OmegaConf.create(ds.attrs["config"])
             config.protocol.name  # noqa: B018 (a run's config has one)
         except Exception as e:  # a foreign or damaged file left in the folder
             fail(f"{activity}: not the activity file of a run of this experiment ({type(e).__name__}); "

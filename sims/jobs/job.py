@@ -11,8 +11,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from records.errors import Diverged, PadError
-from sims.outcomes import DIVERGED, bad_input, diverged, done, fail, stop_interrupted
-from sims.simulator import rebuild_activity, run
+from sims.jobs.outcomes import DIVERGED, already_ran, bad_input, diverged, done, fail, stop_interrupted
+from sims.life.simulator import rebuild_activity, run
 
 
 def report_finished(cfg: DictConfig, run_dir: Path) -> None:
@@ -30,7 +30,7 @@ def run_job(cfg: DictConfig) -> None:
     torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN pick its fastest convolutions once
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        run(cfg, run_dir)
+        run(cfg, run_dir, finished=lambda lived: already_ran(run_dir, lived, cfg.epochs))
     except PadError as e:
         bad_input(e)
     except OSError as e:  # a full disk, a folder made read-only during the run: one line, the last checkpoint kept

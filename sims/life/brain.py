@@ -5,7 +5,7 @@ import torch
 
 from cortex import Cortex, CortexConfig
 from hippocampus import Hippocampus
-from sims.config import IdleParameters, OptimConfig
+from sims.life.config import IdleParameters, OptimConfig
 
 
 @dataclass
@@ -14,7 +14,7 @@ class Brain:
     hippocampus: Hippocampus
     encoder_optimizer: torch.optim.Adam  # E: feedforward weights and discriminator head
     generator_optimizer: torch.optim.Adam  # G: feedback weights
-    idle_parameters: IdleParameters  # what an update does to a parameter without a gradient (sims.config)
+    idle_parameters: IdleParameters  # what an update does to a parameter without a gradient (sims.life.config)
     autocast: torch.dtype | None = None  # the phases' passes under torch.autocast to this dtype (None: off)
 
     @classmethod

@@ -8,7 +8,7 @@ length that is not a whole number of steps is rounded up with the probability of
 night: 2 steps on half the nights, 1 on the others), so a dose acts on average. Drugs change levels night by night
 (neuromod.drugs). With the homeostat on, S sets each night's NREM and REM steps and NREM's intensity before the
 block's cuts, and lives what the night really held. A block may sleep hypnograms instead of a cycle
-(sims/hypnograms.py: recorded or generated nights mapped to steps in order, their wake after sleep onset as arousal
+(sims/life/hypnograms.py: recorded or generated nights mapped to steps in order, their wake after sleep onset as arousal
 Wake steps, N3 steps weighted by `n3_weight`); the homeostat plans no such night (validation refuses the pair).
 
 A sleep state whose levels make it sensory-driven (REM under an SSRI) sees random training images, as arousals do,
@@ -23,10 +23,10 @@ import torch
 
 from neuromod import BrainState, NeuromodController, Neuromodulators, Plasticity
 from neuromod.drugs import DRUGS, apply, effect
-from sims.config import Block, BlockUnit, PadConfig
-from sims.homeostat import Homeostat
-from sims.hypnograms import load_nights, lived, max_steps, runs
-from sims.phases import PHASES
+from sims.life.config import Block, BlockUnit, PadConfig
+from sims.life.homeostat import Homeostat
+from sims.life.hypnograms import load_nights, lived, max_steps, runs
+from sims.life.phases import PHASES
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,12 @@ class NightPlanner:
         stop = math.inf if block.stop is None else (block.stop - 1) * self.days_per_epoch
         return (block.start - 1) * self.days_per_epoch, stop
 
+    def block_days(self) -> list[dict]:
+        """The protocol's blocks as day ranges, in the config's order, as activity files carry them
+        (records.variables.PROTOCOL_BLOCKS): stop_day None for a block that lasts to the run's end."""
+        return [{"name": b.name, "first_day": int(first), "stop_day": None if math.isinf(stop) else int(stop)}
+                for b in self.cfg.protocol.blocks for first, stop in [self.days_of(b)]]
+
     def drug_history(self, blocks: list[str], day: int) -> tuple[int | None, int | None]:
         """(nights of treatment up to and including `day` if it is taken today else None, nights since the last
         treated night before `day` if it is not taken today else None); None, None: never taken."""
@@ -137,7 +143,7 @@ class NightPlanner:
         return Night(tuple(steps), block.name if block is not None else "", planned, arousals + waso)
 
     def _hypnogram(self, block: Block, day: int, generator) -> list[tuple[BrainState, int, float]]:
-        """Night k of the block lives its hypnogram's night k mod n, mapped to steps (sims/hypnograms.py)."""
+        """Night k of the block lives its hypnogram's night k mod n, mapped to steps (sims/life/hypnograms.py)."""
         nights = self.hypnograms[block.name]
         k = day - int(self.days_of(block)[0])
         rand = lambda n: torch.rand(n, generator=generator, device=generator.device).tolist()

@@ -6,9 +6,9 @@ from torch import Tensor
 from cortex import Cortex
 from cortex.population import population_statistics
 from neuromod import Plasticity
-from sims.brain import Brain
-from sims.config import WakePhase
-from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss, kl_divergence
+from sims.life.brain import Brain
+from sims.life.config import WakePhase
+from sims.life.phases.learning import Phase, StepResult, Structure, discriminator_loss, kl_divergence
 
 
 def structure(plasticity: Plasticity, cfg: WakePhase) -> Structure:

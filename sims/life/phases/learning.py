@@ -8,8 +8,8 @@ from torch import Tensor
 
 from cortex import Cortex
 from neuromod import Plasticity
-from sims.brain import Brain
-from sims.config import IdleParameters
+from sims.life.brain import Brain
+from sims.life.config import IdleParameters
 
 
 class StepResult(NamedTuple):
@@ -90,25 +90,38 @@ def learn(brain: Brain, loss: Tensor, plasticity: Plasticity) -> None:
     update(brain, plasticity)
 
 
+class PathwayUpdate(NamedTuple):
+    pathway: str  # encoder (E: feedforward weights and discriminator head) or generator (G: feedback weights)
+    sign: int  # +1: the pathway descends the loss; -1: it ascends it (its gradients negated)
+    lr_gain: float  # factor on the pathway's learning rate for this step
+
+
+def pathway_updates(plasticity: Plasticity) -> tuple[PathwayUpdate, ...]:
+    """The update rule, the one place a lone brain (`update`) and a cohort (sims.life.cohort.steps) read it: E descends its
+    loss at its own rate at every update; G steps only where plastic, sign-switched where the neuromodulators say so
+    (REM: G ascends the loss), its learning rate scaled by the step's gain (graded neuromodulation)."""
+    encoder = PathwayUpdate("encoder", 1, 1.0)
+    if not plasticity.generator_plastic:
+        return (encoder,)
+    return encoder, PathwayUpdate("generator", plasticity.generator_sign, plasticity.generator_gain)
+
+
 def update(brain: Brain, plasticity: Plasticity) -> None:
-    """One Adam step of E and, where plastic, of G (sign-switched: G ascends the loss); then gradients are cleared.
+    """One torch.optim.Adam step of each pathway that `pathway_updates` steps; then gradients are cleared.
 
     A parameter without a gradient in this phase (not on the loss's path, or no loss at all) moves on its Adam
     momentum under idle_parameters=momentum, whose clearing fills gradients with zeros (PyTorch 1.x zero_grad()),
     and is skipped under frozen, whose clearing deletes them (PyTorch 2). A parameter never given a gradient has no
     gradient tensor and is skipped under both.
     """
-    brain.encoder_optimizer.step()
-    if plasticity.generator_plastic:
-        if plasticity.generator_sign < 0:
-            torch._foreach_neg_([p.grad for p in brain.cortex.generator_parameters() if p.grad is not None])
-        if plasticity.generator_gain == 1:
-            brain.generator_optimizer.step()
-        else:  # graded neuromodulation: the level scales G's learning rate for this step
-            group = brain.generator_optimizer.param_groups[0]
-            lr, group["lr"] = group["lr"], group["lr"] * plasticity.generator_gain
-            brain.generator_optimizer.step()
-            group["lr"] = lr
+    for pathway, sign, lr_gain in pathway_updates(plasticity):
+        optimizer = getattr(brain, f"{pathway}_optimizer")
+        if sign < 0:
+            torch._foreach_neg_([p.grad for p in optimizer.param_groups[0]["params"] if p.grad is not None])
+        group = optimizer.param_groups[0]
+        lr, group["lr"] = group["lr"], group["lr"] * lr_gain  # exactly lr where the gain is 1
+        optimizer.step()
+        group["lr"] = lr
     set_to_none = brain.idle_parameters == IdleParameters.frozen
     brain.encoder_optimizer.zero_grad(set_to_none=set_to_none)
     brain.generator_optimizer.zero_grad(set_to_none=set_to_none)

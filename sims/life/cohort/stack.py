@@ -13,8 +13,8 @@ import torch
 from torch import Tensor
 from torch.optim.adam import adam
 
-from sims.brain import Brain
-from sims.config import IdleParameters
+from sims.life.brain import Brain
+from sims.life.config import IdleParameters
 
 PATHWAYS = ("encoder", "generator")  # E's optimizer, G's optimizer
 
@@ -33,7 +33,7 @@ class Stack:
         self.exp_avg = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.exp_avg_sq = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.device = device = self.params[self.names[0]].device
-        self.autocast = brains[0].autocast  # shared by the cohort's brains (sims.identity.shared_by_cohort)
+        self.autocast = brains[0].autocast  # shared by the cohort's brains (sims.life.identity.shared_by_cohort)
         self.steps = {n: torch.zeros(self.size, dtype=torch.float32, device=device) for n in self.names}  # as fused Adam
         self.zeros = {n: torch.zeros_like(p[0]) for n, p in self.params.items()}  # the gradient of an idle parameter
         self.initialized = np.zeros((self.size, len(self.names)), bool)  # has Adam state

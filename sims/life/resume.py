@@ -1,5 +1,5 @@
 """Resuming: a run directory's checkpoint may only be continued by a configuration that describes the same brain
-(the keys that define it: sims.identity)."""
+(the keys that define it: sims.life.identity)."""
 import hashlib
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from records.errors import PadError
-from sims.identity import flat, may_change
+from sims.life.identity import flat, may_change
 
 def check_compatible(saved: DictConfig, current: DictConfig, where: Path) -> None:
     old, new = flat(saved), flat(current)

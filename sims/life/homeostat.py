@@ -96,7 +96,7 @@ class Homeostat:
     `slept(...)` with what was actually lived. Starts at the baseline steady state, at wake-up."""
 
     def __init__(self, cfg: HomeostatConfig = HomeostatConfig()):
-        if dataclasses.is_dataclass(cfg):  # a composed configuration was checked by sims.validation already
+        if dataclasses.is_dataclass(cfg):  # a composed configuration was checked by sims.life.validation already
             check(cfg, "homeostat.")
         if not cfg.lower < cfg.upper:
             raise PadError(f"homeostat.lower={cfg.lower}: must be < homeostat.upper ({cfg.upper})")

@@ -5,9 +5,9 @@ from torch import Tensor
 from cortex import Cortex
 from cortex.population import population_statistics
 from neuromod import Plasticity
-from sims.brain import Brain
-from sims.config import RemPhase
-from sims.phases.learning import Phase, StepResult, Structure, discriminator_loss
+from sims.life.brain import Brain
+from sims.life.config import RemPhase
+from sims.life.phases.learning import Phase, StepResult, Structure, discriminator_loss
 
 
 def structure(plasticity: Plasticity, cfg: RemPhase) -> Structure:

@@ -178,7 +178,7 @@ def statistics(name: str, nights: int = 300, seed: int = 0):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m sims.night_profiles [--out FILE] [--nights N]`: YASA's statistics of N generated nights of each
+    """`python -m sims.life.night_profiles [--out FILE] [--nights N]`: YASA's statistics of N generated nights of each
     profile (mean) beside the profile's figures (in brackets; REM latency: its mean with sleep-onset REM periods of
     8 min on average; wake before the first REM lengthens it), and a figure of each profile's first three nights."""
     import argparse
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     import matplotlib.pyplot as plt
     import yasa
 
-    parser = argparse.ArgumentParser(prog="python -m sims.night_profiles", description=main.__doc__.split(":")[0])
+    parser = argparse.ArgumentParser(prog="python -m sims.life.night_profiles", description=main.__doc__.split(":")[0])
     parser.add_argument("--out", default="night_profiles.png")
     parser.add_argument("--nights", type=int, default=300)
     args = parser.parse_args(argv)

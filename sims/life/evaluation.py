@@ -13,7 +13,7 @@ from torch import Tensor
 from analysis.measure import cohort_latent_code, cohort_map, dreams_of, latent_code, measure, measure_cohort
 from cortex import Cortex, to_activity
 from hippocampus import HippocampusConfig
-from sims.config import EvalConfig
+from sims.life.config import EvalConfig
 from world import World
 
 

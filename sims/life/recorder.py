@@ -7,6 +7,7 @@ Per-step device figures go into a preallocated (capacity, columns) buffer with o
 per scalar figure, one per area for the per-area population statistics (`layout`); the buffer reaches the host at
 epoch end (or at the health checks), never per step.
 """
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -20,9 +21,9 @@ from records.files import atomic_write
 from records.variables import (AREA_COORD, COORDINATES, DEVICE_STEP_VARIABLES, DIVERGED_DAY, DREAM_VARIABLES,
                                EPOCH_VARIABLES, HOST_STEP_VARIABLES, LOGGED, OCCLUSION_COORD, OCCLUSION_LEVELS,
                                PROBE_VARIABLES, SLEEP_VARIABLES, STATES, logged_flag_attrs)
-from sims.nights import Night
-from sims.recording import Recordings
-from sims.resume import run_id
+from sims.life.nights import Night
+from sims.life.recording import Recordings
+from sims.life.resume import run_id
 
 DEVICE_NAMES = [v.name for v in DEVICE_STEP_VARIABLES]
 PER_AREA = {v.name for v in DEVICE_STEP_VARIABLES if "area" in v.dims}  # one column per area in the buffer
@@ -46,7 +47,7 @@ def buffer_columns(areas: int) -> int:
 
 
 class Recorder:
-    def __init__(self, days_per_epoch: int, max_steps_per_day: int, device: torch.device, attrs: dict, scenario: str,
+    def __init__(self, days_per_epoch: int, max_steps_per_day: int, device: torch.device, attrs: dict, condition: str,
                  seed: int, dtype: torch.dtype = torch.float32, recordings: Recordings | None = None, *,
                  areas: Sequence[str]):
         """areas: the names of the population statistics' areas (the cortex's, then z): the `area` coordinate."""
@@ -59,7 +60,7 @@ class Recorder:
                                                   for k, s in enumerate(self.layout.values())])
         self._indices = {n: torch.arange(s.start, s.stop, device=device) for n, s in self.layout.items()}
         self.device, self.dtype = device, dtype
-        self.attrs, self.scenario, self.seed = attrs, scenario, seed
+        self.attrs, self.condition, self.seed = attrs, condition, seed
         if "config" in attrs:  # the brain's identity: the hash its default run directory's name ends with
             self.attrs = attrs | {"run_id": run_id(OmegaConf.create(attrs["config"]))}
         self.steps: list[np.ndarray] = []  # per finished epoch: (steps, device variables), the brain's dtype
@@ -67,8 +68,8 @@ class Recorder:
         self.meta: list[dict[str, np.ndarray]] = []  # per finished epoch: META name -> (steps,)
         self.epochs: dict[int, dict[str, np.ndarray]] = {}  # epoch -> per-epoch figures and dreams
         self.probe_image: np.ndarray | None = None
-        self.recordings = recordings or Recordings({})  # recorded activity (sims.recording)
-        self.diverged_day, self.diagnosis = -1, None  # where and why the brain diverged (-1, None: it did not)
+        self.recordings = recordings or Recordings({})  # recorded activity (sims.life.recording)
+        self.diverged_day, self.diagnosis = math.nan, None  # where and why the brain diverged (NaN, None: it did not)
         self._columns: dict[tuple[str, ...], tuple[Tensor, int]] = {}  # names -> (buffer columns, logged bits)
         self.buffer = torch.empty(0)
         self.rows = 0  # steps of the current epoch so far
@@ -179,7 +180,7 @@ class Recorder:
             data[v.name] = (v.dims, meta[v.name].astype(np.float32)[None], v.attrs)
         data[LOGGED.name] = (LOGGED.dims, (np.concatenate(self.logged) if self.logged else np.zeros(0, np.uint8))[None],
                              logged_flag_attrs())
-        data[DIVERGED_DAY.name] = (DIVERGED_DAY.dims, np.array([self.diverged_day], np.int64), DIVERGED_DAY.attrs)
+        data[DIVERGED_DAY.name] = (DIVERGED_DAY.dims, np.array([self.diverged_day], np.float64), DIVERGED_DAY.attrs)
         epochs = sorted(self.epochs)
         data |= self._epoch_data(epochs)
         if self.probe_image is not None:
@@ -188,7 +189,7 @@ class Recorder:
         coord = lambda name, values: ("step", values, {"units": "1", "long_name": COORDINATES[name][2]})
         coords = {
             "brain": ("brain", [0], {"long_name": "simulated brain index"}),
-            "scenario": ("brain", [self.scenario], {"long_name": "scenario the brain lived"}),
+            "condition": ("brain", [self.condition], {"long_name": "the condition the brain lived: its scenario, protocol and the overrides that define it (sims.life.labels)"}),
             "seed": ("brain", [self.seed], {"long_name": "random seed of the brain"}),
             "step": ("step", np.arange(n), {"long_name": "step (one mini-batch update in one state) since the run began"}),
             "step_epoch": coord("epoch", 1 + day // self.days_per_epoch),
@@ -254,7 +255,8 @@ class Recorder:
         self.buffer_logged = state["buffer_logged"].numpy()
         self.buffer_meta = {k: list(v) for k, v in state["buffer_meta"].items()}
         self.rows, self.nights = int(state["rows"]), [tuple(n) for n in state["nights"]]
-        self.diverged_day, self.diagnosis = int(state["diverged"][0]), state["diverged"][1] or None
+        day = float(state["diverged"][0])
+        self.diverged_day, self.diagnosis = day if day >= 0 else math.nan, state["diverged"][1] or None  # -1: before 2026-12-06
         self.recordings.load_state_dict(state.get("recordings", {}))  # none in checkpoints of older versions
 
     def _widened(self, values: Tensor) -> Tensor:

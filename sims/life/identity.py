@@ -1,6 +1,6 @@
 """Which configuration keys define a brain, in one place: what a resumed run may change, what a cohort's brains
 share, and what stays out of a brain's label. A key names a subtree: `eval` covers `eval.every`, `data` every data
-key. Readers and writers of run directories (sims.resume, sims.labels, sims.cohort) ask here.
+key. Readers and writers of run directories (sims.life.resume, sims.life.labels, sims.life.cohort) ask here.
 
 - may_change: how long a run lasts, where and in which memory layout it runs, and how it is watched; not the number
   of probe memories whose dreams every epoch logs (the file's probe axis). Every other key defines the brain: it

@@ -1,15 +1,18 @@
 """The simulator's structured configuration: one dataclass per component, checked by OmegaConf at composition."""
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Optional, Union
 
 from cortex import CortexConfig
 from hippocampus import HippocampusConfig
 from neuromod import BrainState, LevelsConfig, NeuromodConfig
-from sims.homeostat import HomeostatConfig
+from sims.life.homeostat import HomeostatConfig
 from neuromod.drugs import DRUGS
 from records.schema import setting
 from world.config import DataConfig, DataName  # noqa: F401 (the data group's schema lives with the world)
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"  # sims/conf: the Hydra configs (scenarios, protocols, data)
 
 STATES = tuple(s.value for s in BrainState)  # WAKE, NREM, REM: the keys of a block's `keep` and `levels`
 PHASES = ("wake", "nrem", "rem")  # the keys of a block's `weights`
@@ -62,7 +65,7 @@ class BlockUnit(str, Enum):
 
 @dataclass
 class Hypnogram:
-    """A block's nights read from hypnograms instead of its cycle (sims/hypnograms.py: sources, the mapping of 30-s
+    """A block's nights read from hypnograms instead of its cycle (sims/life/hypnograms.py: sources, the mapping of 30-s
     epochs to the brain's steps, and why N1 is NREM by default)."""
 
     source: str = setting("profile:healthy_young")  # a CSV/TSV or EDF+ file, a folder of them, or profile:NAME
@@ -174,7 +177,7 @@ class EvalConfig:
 @dataclass
 class RecordConfig:
     """Recorded activity (analysis.activity): what every area does for fixed probe memories, at each evaluated epoch
-    end. The probes, units, NREM masks and REM noise are drawn once per run from the brain's seed (sims.recording)."""
+    end. The probes, units, NREM masks and REM noise are drawn once per run from the brain's seed (sims.life.recording)."""
     probes_per_class: int = setting(5, low=1)  # class-balanced probe memories from the test set
     units_per_area: Union[int, str] = setting(128, low=1, choices=("all",))  # units kept per area, or "all"
     every_days: Optional[int] = setting(None, low=1)  # also record every K days (null: at evaluated epoch ends only)

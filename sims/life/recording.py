@@ -15,7 +15,7 @@ from analysis.measure import cohort_map
 from cortex import Cortex, to_activity
 from hippocampus import HippocampusConfig
 from records.variables import ACTIVITY_VARIABLE, PATHWAYS, PROBE_COORDS, RECORDED_NAMES, RECORDING_COORDS, STATES
-from sims.config import PadConfig
+from sims.life.config import PadConfig
 from world import World
 
 

@@ -1,5 +1,5 @@
 """How a `run_night.py` process ends, in one place: its exit statuses and the lines it prints when a brain ends, for
-run_night.py, sims.job and the cohort launchers alike.
+run_night.py, sims.jobs.job and the cohort launchers alike.
 
 Exit statuses: 0 every brain done; 2 bad input or a failing disk (one line on stderr, `error: ...`, before anything is
 written where it can be); 3 a brain diverged (one line with its diagnosis; a sweep goes on with its other brains and
@@ -25,7 +25,7 @@ def bad_input(problem: object) -> NoReturn:
 
 
 def stop_interrupted(e: KeyboardInterrupt) -> NoReturn:
-    """A run stopped by Ctrl-C, SIGTERM or SIGUSR2 (sims.interrupts): its one line, and 128 + the signal's number
+    """A run stopped by Ctrl-C, SIGTERM or SIGUSR2 (sims.life.interrupts): its one line, and 128 + the signal's number
     (130 for a KeyboardInterrupt raised elsewhere)."""
     fail(f"\n{e or 'interrupted'}; run the same command to resume", getattr(e, "status", INTERRUPTED))
 

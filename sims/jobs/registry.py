@@ -1,18 +1,14 @@
 """Hydra wiring: the structured schema in the ConfigStore, and composition outside a Hydra app (tests, benchmarks)."""
-from pathlib import Path
-
 from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sims.config import PadConfig
-from sims.resume import run_name
-
-CONF_DIR = Path(__file__).resolve().parent / "conf"
+from sims.life.config import CONF_DIR, PadConfig
+from sims.life.resume import run_name
 
 
 def register_configs() -> None:
-    """The schema, and the `${pad_run_name:}` resolver that names default run directories (sims.resume.run_name)."""
+    """The schema, and the `${pad_run_name:}` resolver that names default run directories (sims.life.resume.run_name)."""
     ConfigStore.instance().store(name="pad_schema", node=PadConfig)
     OmegaConf.register_new_resolver("pad_run_name", lambda *, _root_: run_name(_root_), replace=True)
 

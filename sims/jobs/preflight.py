@@ -21,12 +21,12 @@ from records.checkpoints import load_checkpoint
 from records.files import check_writable_folder
 from records.lock import check_free, run_lock
 from records.schema import Rule
-from sims.cohort import check_shared
-from sims.device import check_device_name, resolve_device
-from sims.outcomes import already_ran
-from sims.registry import CONF_DIR, register_configs
-from sims.resume import check_compatible
-from sims.validation import check_data_fits, class_counts, validate
+from sims.life.cohort import check_shared
+from sims.life.device import check_device_name, resolve_device
+from sims.jobs.outcomes import already_ran
+from sims.jobs.registry import CONF_DIR, register_configs
+from sims.life.resume import check_compatible
+from sims.life.validation import check_data_fits, class_counts, validate
 from world import load_arrays
 
 MULTIRUN_FLAGS = ("-m", "--multirun")
@@ -128,7 +128,7 @@ REMOTE_LAUNCHERS = {"hydra_plugins.hydra_submitit_launcher.submitit_launcher.Slu
 
 
 # Hydra's keys a command may set, with their ranges where Hydra's types say too little (the simulator's own keys
-# declare theirs beside their defaults, in sims/config.py and the components' dataclasses). A launcher's keys apply
+# declare theirs beside their defaults, in sims/life/config.py and the components' dataclasses). A launcher's keys apply
 # where that launcher is chosen.
 HYDRA_KEYS = {
     "hydra.run.dir": Rule(why="an empty run directory would be the working directory"),

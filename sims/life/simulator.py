@@ -1,9 +1,8 @@
 """The loop: days of Wake, nights of sleep cycles, epoch-end evaluation, activity file and checkpoints."""
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -15,24 +14,23 @@ from tqdm import tqdm
 from hippocampus import recall
 from neuromod import BrainState, Drive
 from sims import __version__
-from sims.brain import Brain
-from sims.labels import scenario_label
+from sims.life.brain import Brain
+from sims.life.labels import scenario_label
 from records.lock import run_lock
-from records.variables import FORMAT
+from records.variables import DAYS_PER_EPOCH, FORMAT, PROTOCOL_BLOCKS
 from records.checkpoints import load_checkpoint, save_checkpoint
-from sims.device import resolve_device
-from sims.config import Autocast, MemoryFormat, PadConfig
+from sims.life.device import resolve_device
+from sims.life.config import Autocast, MemoryFormat, PadConfig
 from records.errors import Diverged, PadError
-from sims.evaluation import evaluate, probe_images
-from sims.interrupts import Interrupts
-from sims.outcomes import already_ran
-from sims.phases import PHASES, StepResult
-from sims.recorder import Recorder
-from sims.resume import check_compatible
-from sims.nights import Night, NightPlanner, PlannedStep
-from sims.streams import Streams
-from sims.recording import RecordingPlan, Recordings
-from sims.validation import check_data_fits, class_counts, store_capacity, validate
+from sims.life.evaluation import evaluate, probe_images
+from sims.life.driver import drive
+from sims.life.phases import PHASES, StepResult
+from sims.life.recorder import Recorder
+from sims.life.resume import check_compatible
+from sims.life.nights import Night, NightPlanner, PlannedStep
+from sims.life.streams import Streams
+from sims.life.recording import RecordingPlan, Recordings
+from sims.life.validation import check_data_fits, class_counts, store_capacity, validate
 from world import World, load_arrays
 
 
@@ -69,7 +67,8 @@ class Simulator:
         attrs = {"title": "PAD simulation activity", "Conventions": "CF-1.8", "pad_version": __version__, "pad_format": FORMAT,
                  "config": OmegaConf.to_yaml(config), "data_source": self.world.source, "device": str(self.device),
                  "optimizer_semantics": cfg.optim.idle_parameters.value, "scenario_name": cfg.scenario_name,
-                 "data_fingerprint": json.dumps(self.world.fingerprint)}
+                 "data_fingerprint": json.dumps(self.world.fingerprint), DAYS_PER_EPOCH: self.days_per_epoch,
+                 PROTOCOL_BLOCKS: json.dumps(self.planner.block_days())}
         self.recording = RecordingPlan.draw(cfg, self.world, self.dtype)
         self.recorder = Recorder(self.days_per_epoch, self.planner.max_steps_per_day(), self.device, attrs,
                                  scenario_label(config), cfg.seed, self.dtype, Recordings(self.recording.coords),
@@ -77,7 +76,6 @@ class Simulator:
         self._phases: dict[tuple[Drive, float], object] = {}  # (drive, weight) -> that phase's config
         self.recorder.set_probes(probe_images(self.world, cfg.eval.probes).cpu().numpy())
         self.epoch, self.day_in_epoch, self.order = 1, 0, None
-        self.interrupts: Interrupts | None = None  # while run() runs: the signals that stop it after a save
         self.label = ""  # printed before its epoch-end lines (a cohort names each brain's run directory)
         if self.checkpoint_path.exists():
             self._restore(load_checkpoint(self.checkpoint_path))
@@ -166,7 +164,7 @@ class Simulator:
 
     def record_activity(self, activity: np.ndarray | None = None) -> None:
         """Record what every area does for the probe memories now (analysis.activity; one host transfer), or keep
-        `activity`, recorded with a cohort's (sims.recording.record_cohort)."""
+        `activity`, recorded with a cohort's (sims.life.recording.record_cohort)."""
         if activity is None:
             activity = self.recording.record(self.brain.cortex, self.cfg.hippocampus)
         self.recorder.recordings.add(self.days_lived, self.epoch, activity)
@@ -194,36 +192,9 @@ class Simulator:
 
     # --- the run --------------------------------------------------------------------------------------------------
     def run(self) -> Path:
-        total = self.cfg.epochs * self.days_per_epoch
-        done = (self.epoch - 1) * self.days_per_epoch + self.day_in_epoch
-        every = max(1, self.days_per_epoch // 20)
-        with Interrupts() as self.interrupts, tqdm(total=total, initial=min(done, total), unit="day",
-                                                   disable=not self.cfg.progress, dynamic_ncols=True) as bar:
-            while self.epoch <= self.cfg.epochs:
-                self._run_epoch(bar, every)
+        """Live to `epochs` (sims.life.driver), resuming where the checkpoint left off; Diverged if the brain diverges."""
+        drive(Lone(self))
         return self.run_dir
-
-    def _run_epoch(self, bar: tqdm, every: int) -> None:
-        if self.day_in_epoch == 0:
-            self.begin_epoch()
-        start = time.perf_counter()
-        checked = self.recorder.rows  # rows of this epoch checked for divergence
-        bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs}")
-        while not self.epoch_done:
-            self.live_day()
-            bar.update(1)
-            if self.day_in_epoch % every == 0 or self.epoch_done:  # one host synchronisation every `every` days
-                rows = self.recorder.rows
-                self.check_health(checked, rows)
-                if self.cfg.progress:
-                    recent = self.recorder.recent(rows - checked)
-                    bar.set_description(f"epoch {self.epoch}/{self.cfg.epochs} day {self.day_in_epoch}/{self.days_per_epoch}")
-                    bar.set_postfix({k.removeprefix("loss_"): f"{v:.3f}" for k, v in recent.items()}, refresh=False)
-                checked = rows
-            if self.interrupts.pending is not None:
-                self.save()
-                self.interrupts.stop(f"checkpoint saved in {self.checkpoint_path}")
-        self.end_epoch(time.perf_counter() - start)
 
     def check_health(self, start: int, stop: int) -> None:
         """Raise Diverged if a figure logged in rows [start, stop) of this epoch, or any weight or Adam state, is not
@@ -276,6 +247,28 @@ class Simulator:
             raise PadError(f"{self.checkpoint_path}: made on another kind of device than device={self.cfg.device}") from None
 
 
+class Lone:
+    """A lone brain as sims.life.driver sees it: a life of one brain whose days, checks and saves are its own."""
+
+    def __init__(self, simulator: Simulator):
+        self.members, self.outcomes = [simulator], [None]
+        self.saved = f"checkpoint saved in {simulator.checkpoint_path}"
+
+    def live_day(self, front: list[int]) -> None:
+        self.members[0].live_day()
+
+    def end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
+        self.members[0].end_epoch(seconds[0])
+
+    def check_health(self, front: list[int], checked: dict[int, int]) -> None:
+        member = self.members[0]
+        member.check_health(checked[0], member.recorder.rows)  # raises Diverged
+        checked[0] = member.recorder.rows
+
+    def save(self, brains: list[int]) -> None:
+        self.members[0].save()
+
+
 def rebuild_activity(cfg: DictConfig, run_dir: Path) -> bool:
     """A finished run whose activity file is missing or unreadable gets it back from its checkpoint (which holds all
     that the file holds); True if it had to."""
@@ -291,12 +284,12 @@ def rebuild_activity(cfg: DictConfig, run_dir: Path) -> bool:
     return True
 
 
-def run(cfg: DictConfig, run_dir: Path) -> Path:
+def run(cfg: DictConfig, run_dir: Path, finished: Callable[[int], None] | None = None) -> Path:
     """Run (or resume) the simulation described by `cfg` in `run_dir`, holding its lock (records.lock: a PadError if
-    another process lives there); returns the run directory."""
+    another process lives there); returns the run directory. A brain that had already lived its `epochs` lives
+    nothing, and `finished` (the job's say: sims.jobs.outcomes.already_ran) hears the epochs it had lived."""
     with run_lock(run_dir):
         simulator = Simulator(cfg, run_dir)
-        if simulator.epoch > cfg.epochs:
-            already_ran(run_dir, simulator.epoch - 1, cfg.epochs)
-            return simulator.run_dir
+        if simulator.epoch > cfg.epochs and finished is not None:
+            finished(simulator.epoch - 1)
         return simulator.run()

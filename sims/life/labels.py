@@ -7,9 +7,8 @@ of the label; it is in the activity file's `config` attribute.
 """
 from omegaconf import DictConfig, OmegaConf
 
-from sims.config import PadConfig
-from sims.registry import CONF_DIR
-from sims.identity import flat, in_label
+from sims.life.config import CONF_DIR, PadConfig
+from sims.life.identity import flat, in_label
 
 
 def baseline(scenario: str, protocol: str) -> DictConfig:

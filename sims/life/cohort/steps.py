@@ -1,4 +1,4 @@
-"""One step of a group of a cohort's brains whose steps share a structure (sims.phases.learning.Structure): each
+"""One step of a group of a cohort's brains whose steps share a structure (sims.life.phases.learning.Structure): each
 brain's draws from its own streams, the phase's loss function of all of them in one pass (torch.func.vmap over the
 stacked weights, or brain by brain), one backward pass for the group, and one Adam step per pathway."""
 from functools import partial
@@ -8,9 +8,9 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
 from neuromod import Plasticity
-from sims.cohort.stack import PATHWAYS, Stack
-from sims.phases import Phase, StepResult, Structure
-from sims.phases.learning import autocast
+from sims.life.cohort.stack import PATHWAYS, Stack
+from sims.life.phases import Phase, StepResult, Structure
+from sims.life.phases.learning import autocast, pathway_updates
 
 
 class Pathways(nn.Module):
@@ -32,6 +32,7 @@ def group_step(stack: Stack, pathways: Pathways, members: list[int], phase: Phas
     results = [StepResult({})] * len(members)
     if not structure.update:
         return results
+    rules = [{u.pathway: u for u in pathway_updates(p)} for p in plasticities]  # each brain's, as a lone step's
     grads: dict[str, list[Tensor] | None] = {n: None for n in stack.names}
     if structure.loss:
         compute = _vectorized if vectorized else _brain_by_brain
@@ -39,23 +40,19 @@ def group_step(stack: Stack, pathways: Pathways, members: list[int], phase: Phas
         for n, g in grads.items():
             if g is not None:
                 stack.has_grad[members, stack.column[n]] = True
-        grads = _signed(grads, stack.pathway["generator"], [p.generator_sign for p in plasticities])
     for pathway in PATHWAYS:
-        stepping = [j for j, p in enumerate(plasticities) if pathway == "encoder" or p.generator_plastic]
-        entries = [(members[j], n, None if grads[n] is None else grads[n][j]) for j in stepping
-                   for n in stack.pathway[pathway]]
-        gains = {members[j]: plasticities[j].generator_gain for j in stepping
-                 if pathway == "generator" and plasticities[j].generator_gain != 1}
+        stepping = [j for j, rule in enumerate(rules) if pathway in rule]
+        entries = [(members[j], n, None if grads[n] is None else _signed(grads[n][j], rules[j][pathway].sign))
+                   for j in stepping for n in stack.pathway[pathway]]
+        gains = {members[j]: rules[j][pathway].lr_gain for j in stepping if rules[j][pathway].lr_gain != 1}
         if entries:
             stack.step(pathway, entries, gains)
     return results
 
 
-def _signed(grads: dict, generator: list[str], signs: list[int]) -> dict:
-    """G's gradients sign-switched for the brains whose G ascends the loss (REM), as a lone step negates p.grad."""
-    if all(s >= 0 for s in signs):
-        return grads
-    return grads | {n: [g.neg() if s < 0 else g for g, s in zip(grads[n], signs)] for n in generator if grads[n] is not None}
+def _signed(grad: Tensor, sign: int) -> Tensor:
+    """A gradient of a pathway that ascends the loss (REM's G) negated, as a lone step negates p.grad."""
+    return grad.neg() if sign < 0 else grad
 
 
 def _results(figures: list[dict], episodes: list) -> list[StepResult]:

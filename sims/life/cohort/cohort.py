@@ -4,33 +4,31 @@ Each brain is a Simulator with its own run directory, streams, night planner, hi
 weights and Adam states live in the cohort's Stack while it trains, and are written back into it (`Stack.unstack`)
 wherever a lone run would read them: evaluation, checkpoints, the divergence diagnosis. Every day, each brain plans
 its own night; at each step index the brains whose steps share a structure are computed together; a brain whose
-night has no such step is left untouched. Brains at different points of their lives (a cohort killed between two
-brains' checkpoints) are brought level first: each day is lived by the brains furthest behind.
+night has no such step is left untouched. sims.life.driver lives its days (the brains furthest behind
+first), checks its health and saves it on a signal, as it does a lone brain's.
 """
-import time
 from dataclasses import astuple
 from contextlib import ExitStack
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
-from tqdm import tqdm
 
 from records.errors import Diverged, PadError
 from records.lock import run_lock
-from sims.cohort.stack import Stack
-from sims.cohort.steps import Pathways, group_step
-from sims.device import resolve_device
-from sims.phases import PHASES
-from sims.identity import flat, shared_by_cohort
-from sims.evaluation import evaluate_cohort, metric_options
-from sims.interrupts import Interrupts
-from sims.recording import record_cohort
-from sims.simulator import Simulator
+from sims.life.cohort.stack import Stack
+from sims.life.cohort.steps import Pathways, group_step
+from sims.life.device import resolve_device
+from sims.life.phases import PHASES
+from sims.life.identity import flat, shared_by_cohort
+from sims.life.evaluation import evaluate_cohort, metric_options
+from sims.life.driver import drive
+from sims.life.recording import record_cohort
+from sims.life.simulator import Simulator
 from world import World, load_arrays
 
 def check_shared(configs: list[DictConfig]) -> None:
     """One line naming the first key on which a brain differs from the first brain in what a cohort shares
-    (sims.identity.shared_by_cohort)."""
+    (sims.life.identity.shared_by_cohort)."""
     for k, cfg in enumerate(configs):
         if cfg.get("memory_format") == "channels_last":
             raise PadError(f"memory_format=channels_last: brain {k} of the cohort asks for it, but a cohort's stacked "
@@ -63,7 +61,7 @@ class Cohort:
         self.pathways = Pathways(self.stack.template)
         self.vectorized = vectorize == "vmap" or (vectorize == "auto" and device.type == "cuda")
         self.outcomes: list[str | None] = [None] * len(jobs)  # None: lived (or is living) to its end; else why not
-        self.interrupts: Interrupts | None = None  # while run() runs: the signals that stop it after a save
+        self.saved = "every brain's checkpoint saved"  # where a signal's save went (sims.life.driver)
 
     # --- one day of the brains furthest behind --------------------------------------------------------------------
     def live_day(self, front: list[int]) -> None:
@@ -117,46 +115,13 @@ class Cohort:
         for (i, step, _, _), result in zip(group, results):
             members[i].after_step(plans[i], k, step, result)
 
-    # --- the run --------------------------------------------------------------------------------------------------
-    def active(self) -> list[int]:
-        return [i for i, m in enumerate(self.members) if self.outcomes[i] is None and m.epoch <= m.cfg.epochs]
-
+    # --- the life, as sims.life.driver drives it ------------------------------------------------------------------------
     def run(self) -> list[str | None]:
         """Live every brain to its `epochs`; returns per brain None, or its one-line divergence diagnosis."""
-        position = lambda i: (self.members[i].epoch, self.members[i].day_in_epoch)
-        started, checked = {}, {}  # brain -> when its epoch began (wall clock), its rows checked for divergence
-        days = self.members[0].days_per_epoch
-        total = sum(max(0, (m.cfg.epochs - m.epoch + 1) * days - m.day_in_epoch) for m in self.members)
-        with Interrupts() as self.interrupts, \
-                tqdm(total=total, unit="brain-day", disable=not self.members[0].cfg.progress, dynamic_ncols=True) as bar:
-            while active := self.active():
-                now = time.perf_counter()
-                if done := [i for i in active if self.members[i].epoch_done]:  # also a brain saved at its epoch's end
-                    self._end_epoch(done, {i: now - started.pop(i, now) for i in done})
-                    continue
-                behind = min(map(position, active))
-                front = [i for i in active if position(i) == behind]
-                for i in front:
-                    if self.members[i].day_in_epoch == 0:
-                        self.members[i].begin_epoch()
-                    if i not in started:
-                        started[i], checked[i] = now, self.members[i].recorder.rows
-                self._live_watched(front, checked)
-                bar.update(len(front))
+        drive(self)
         return self.outcomes
 
-    def _live_watched(self, front: list[int], checked: dict[int, int]) -> None:
-        """A day of the brains in front, their health checked every ~1/20 epoch, their checkpoints saved on a signal
-        (sims.interrupts)."""
-        self.live_day(front)
-        days, day = self.members[0].days_per_epoch, self.members[front[0]].day_in_epoch
-        if day % max(1, days // 20) == 0 or day == days:  # one host synchronisation every ~1/20 epoch
-            self._check_health(front, checked)
-        if self.interrupts.pending is not None:
-            self._save(self.active())
-            self.interrupts.stop("every brain's checkpoint saved")
-
-    def _end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
+    def end_epoch(self, done: list[int], seconds: dict[int, float]) -> None:
         """Each brain's epoch end as alone, the evaluations due measured together where their options agree."""
         measured = {}
         groups: dict[tuple, list[int]] = {}
@@ -174,7 +139,7 @@ class Cohort:
         for i in done:
             self.members[i].end_epoch(seconds[i], measured.get(i))
 
-    def _check_health(self, front: list[int], checked: dict[int, int]) -> None:
+    def check_health(self, front: list[int], checked: dict[int, int]) -> None:
         """A brain whose figures, weights or Adam states turned non-finite stops alone, with a lone run's diagnosis."""
         finite = self.stack.finite()
         for i in front:
@@ -187,7 +152,7 @@ class Cohort:
                 self.outcomes[i] = str(e)
             checked[i] = member.recorder.rows
 
-    def _save(self, brains: list[int]) -> None:
+    def save(self, brains: list[int]) -> None:
         for i in brains:
             self.stack.unstack(i, self.members[i].brain)
             self.members[i].save()

@@ -14,10 +14,10 @@ from hippocampus import STRATEGIES
 from neuromod import BrainState, Drive, NeuromodController
 from records.errors import PadError
 from records.schema import check
-from sims.config import Autocast, DType, PadConfig
-from sims.homeostat import Homeostat
-from sims.hypnograms import load_nights, max_steps
-from sims.nights import NightPlanner
+from sims.life.config import Autocast, DType, PadConfig
+from sims.life.homeostat import Homeostat
+from sims.life.hypnograms import load_nights, max_steps
+from sims.life.nights import NightPlanner
 
 
 def _check(ok: bool, key: str, value, rule: str) -> None:
@@ -124,7 +124,7 @@ REMOTE_MEMORY = 2 ** 40  # a device on another machine (a SLURM node): 1 TiB, mo
 def check_memory(cfg: PadConfig, days_per_epoch: int, device: torch.device | None) -> None:
     """The largest allocations a run makes when it starts, each sized by one key, against the device's memory: a key
     set to an absurd size is refused with the figure instead of an out-of-memory crash (or a swapping machine)."""
-    from sims.recorder import buffer_columns  # the figures logged per step, one column per area for per-area ones
+    from sims.life.recorder import buffer_columns  # the figures logged per step, one column per area for per-area ones
 
     size, c = torch.finfo(getattr(torch, cfg.dtype.value)).bits // 8, cfg.cortex
     sides = [32 // 2 ** i for i in range(len(c.areas))]

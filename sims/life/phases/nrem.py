@@ -6,9 +6,9 @@ from torch import Tensor
 from cortex import Cortex, random_mask
 from cortex.population import population_statistics
 from neuromod import Plasticity
-from sims.brain import Brain
-from sims.config import NremPhase
-from sims.phases.learning import Phase, StepResult, Structure
+from sims.life.brain import Brain
+from sims.life.config import NremPhase
+from sims.life.phases.learning import Phase, StepResult, Structure
 
 
 def structure(plasticity: Plasticity, cfg: NremPhase) -> Structure:
