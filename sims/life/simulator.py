@@ -34,7 +34,6 @@ from sims.life.validation import check_data_fits, class_counts, store_capacity, 
 from world import World, load_arrays
 
 
-
 class DayPlan(NamedTuple):
     day: int  # since the run began
     night: Night  # the day's steps and the night's
