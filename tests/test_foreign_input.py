@@ -209,7 +209,7 @@ def test_quick_mode_and_its_blocks_reach_the_manipulation():
     assert runner.unreached_block(exp, quick) is None
     short = runner.commands(exp, "quick", Path("/tmp/x"), "0,1", ["epochs=2,6"])[1][3:]  # one job of the sweep
     assert runner.unreached_block(exp, short) == (
-        "the restriction block (epochs 3-4) begins after the run's last epoch (epochs=2): the manipulated brains "
+        "the restriction block (epochs 3-12) begins after the run's last epoch (epochs=2): the manipulated brains "
         "would live as their controls; raise epochs or move the block (protocol.blocks.1.start=...)")
 
 
